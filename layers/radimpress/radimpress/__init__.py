@@ -1,0 +1,3 @@
+"""radimpress: draft radiology impressions from hospital report feeds."""
+
+__version__ = "0.1.0"
