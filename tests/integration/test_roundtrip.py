@@ -103,3 +103,26 @@ def test_metadata_reads_back(shape: Shape) -> None:
     ok, failures = _failures(shape, metadata_mismatches, ROUND_TRIP[:300])
     assert not failures, _report(shape, failures, 300)
     assert ok == 300
+
+
+WITHOUT_FINDINGS: list[IUReport] = [r for r in load_reports() if not r["findings"]]
+
+
+def test_reports_without_findings_get_none_invented() -> None:
+    # Guards a fixed bug: the wrapped lines of an INDICATION/COMPARISON after its first became findings
+    # when the report had no FINDINGS header (CXR2864, CXR3396 as text; CXR3585 as ft_blob; CXR2550 as MDM).
+    # Given the 514 bundled reports with no findings (489 impression-only, 25 with neither), in every shape
+    invented = []
+    for shape in Shape:
+        for index, report in enumerate(WITHOUT_FINDINGS, start=1):
+            try:
+                outcomes = read_reports(render(report, shape, index=index), source=report["id"])
+            except ReportError:
+                continue
+            findings = [o.sections.findings for o in outcomes if not isinstance(o, ReportError)]
+            # Then each is refused (no findings) or read without findings; never findings made of other text
+            if any(findings):
+                invented.append(f"{report['id']} {shape} index={index}: findings {_show(findings[0])}")
+    assert not invented, f"{len(invented)} renderings got findings the source does not have, e.g.\n  " + (
+        "\n  ".join(invented[:_SHOWN])
+    )

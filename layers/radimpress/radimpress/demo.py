@@ -26,22 +26,23 @@ _EXAMPLES = 3
 
 @dataclass(slots=True)
 class Tally:
-    """What reading the feed gave, by payload kind and by shape."""
+    """What reading the feed gave: report messages by shape, redeliveries, malformed payloads."""
 
     payloads: Counter[str] = field(default_factory=Counter)
     messages: Counter[str] = field(default_factory=Counter)
     parsed: Counter[str] = field(default_factory=Counter)
     matched: Counter[str] = field(default_factory=Counter)
+    #: errors on reports whose source text has no findings (IU has 514): the reader is right to refuse
+    refused: Counter[str] = field(default_factory=Counter)
+    #: errors on reports that have findings: each one is a reader bug or a feed fault to look at
     errors: Counter[str] = field(default_factory=Counter)
+    duplicates_read: int = 0
     malformed_errors: Counter[str] = field(default_factory=Counter)
     malformed_accepted: Counter[str] = field(default_factory=Counter)
     corrected: int = 0
+    reads: int = 0
     seconds: float = 0.0
     examples: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def read(self) -> int:
-        return sum(self.messages.values()) + sum(self.malformed_errors.values())
 
 
 def _read(item: FeedItem) -> list[ReadOutcome]:
@@ -55,7 +56,7 @@ def _tally_malformed(tally: Tally, item: FeedItem, outcomes: list[ReadOutcome]) 
     fault = item.fault or "unknown"
     for outcome in outcomes:
         if isinstance(outcome, ReportError):
-            tally.malformed_errors[f"{fault} -> {outcome.code}"] += 1
+            tally.malformed_errors[f"{fault}->{outcome.code}"] += 1
         else:
             tally.malformed_accepted[fault] += 1
 
@@ -63,16 +64,15 @@ def _tally_malformed(tally: Tally, item: FeedItem, outcomes: list[ReadOutcome]) 
 def _tally_reports(tally: Tally, item: FeedItem, outcomes: list[ReadOutcome]) -> None:
     shape = str(item.shape)
     if len(outcomes) != len(item.expected):
-        tally.errors[f"message count {len(outcomes)} != {len(item.expected)}"] += 1
+        tally.errors[f"{len(outcomes)} messages read, {len(item.expected)} sent"] += 1
     for outcome, expected in zip(outcomes, item.expected, strict=False):
         tally.messages[shape] += 1
         if isinstance(outcome, ReportError):
-            tally.errors[outcome.code] += 1
+            (tally.refused if expected["findings"] is None else tally.errors)[outcome.code] += 1
             continue
         tally.parsed[shape] += 1
         tally.corrected += outcome.supersedes_earlier
-        if not section_mismatches(outcome, expected):
-            tally.matched[shape] += 1
+        tally.matched[shape] += not section_mismatches(outcome, expected)
         findings, impression = outcome.sections.findings, outcome.sections.impression
         if findings and impression and len(tally.examples) < _EXAMPLES:
             tally.examples.append((findings, impression))
@@ -86,8 +86,11 @@ def run(items: Iterable[FeedItem]) -> Tally:
         started = time.perf_counter()
         outcomes = _read(item)
         tally.seconds += time.perf_counter() - started
+        tally.reads += len(outcomes)
         if item.kind == "malformed":
             _tally_malformed(tally, item, outcomes)
+        elif item.kind == "duplicate":
+            tally.duplicates_read += sum(not isinstance(o, ReportError) for o in outcomes)
         else:
             _tally_reports(tally, item, outcomes)
     return tally
@@ -104,22 +107,24 @@ def _counts(counter: Counter[str]) -> str:
 
 def format_summary(tally: Tally, *, count: int, seed: int) -> str:
     messages, parsed = sum(tally.messages.values()), sum(tally.parsed.values())
-    rate = tally.read / tally.seconds if tally.seconds else 0.0
+    rate = tally.reads / tally.seconds if tally.seconds else 0.0
     lines = [
-        f"radimpress demo: parse stage only, {count} reports from the IU sample feed (seed {seed})",
-        f"payloads       {sum(tally.payloads.values())} ({_counts(tally.payloads)})",
-        f"report messages {messages}, parsed {parsed}, corrected results {tally.corrected}",
-        f"errors by type {_counts(tally.errors)}",
-        f"malformed      rejected: {_counts(tally.malformed_errors)}",
-        f"               accepted: {_counts(tally.malformed_accepted)}",
-        f"throughput     {rate:,.0f} messages/s, parse + sections ({tally.read} in {tally.seconds:.2f} s)",
+        f"radimpress demo: parse stage only, {count} report messages from the IU sample feed (seed {seed})",
+        f"payloads          {sum(tally.payloads.values())} ({_counts(tally.payloads)})",
+        f"report messages   {messages}: parsed {parsed}, of which {tally.corrected} corrected results (C)",
+        f"  refused         {_counts(tally.refused)}  (source report has no findings: expected)",
+        f"  errors          {_counts(tally.errors)}  (source report has findings: investigate)",
+        f"redeliveries      {tally.payloads['duplicate']} exact duplicates, {tally.duplicates_read} read",
+        f"malformed         rejected {_counts(tally.malformed_errors)}",
+        f"                  accepted {_counts(tally.malformed_accepted)}",
+        f"throughput        {rate:,.0f} messages/s, parse + sections ({tally.reads} in {tally.seconds:.2f}s)",
         "",
-        f"{'shape':<14}{'messages':>9}{'parsed':>8}{'findings+impression as sent':>29}",
+        f"{'shape':<14}{'messages':>9}{'parsed':>8}   findings and impression as in the source",
     ]
     for shape, n in sorted(tally.messages.items()):
-        lines.append(f"{shape:<14}{n:>9}{tally.parsed[shape]:>8}{tally.matched[shape]:>29}")
+        lines.append(f"{shape:<14}{n:>9}{tally.parsed[shape]:>8}   {tally.matched[shape]}")
     lines += ["", "examples (findings -> impression):"]
-    lines += [f"  {_short(f, 70)}\n    -> {_short(i, 70)}" for f, i in tally.examples]
+    lines += [f"  {_short(f, 72)}\n    -> {_short(i, 72)}" for f, i in tally.examples]
     return "\n".join(lines)
 
 

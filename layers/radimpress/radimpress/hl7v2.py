@@ -652,6 +652,8 @@ def _leaf(value: str, d: Delimiters, charset: str | None) -> str | None:
     """First repetition, first component of a field, unescaped and stripped; None when empty."""
     if not value:
         return None
+    if d.component not in value and d.repetition not in value and d.escape not in value:
+        return value.strip() or None  # the common case: a plain value
     first = value
     for separator in (d.repetition, d.component):  # up to the first of either: split-free when absent
         cut = first.find(separator)
@@ -722,31 +724,30 @@ def _coded_text(value: str, d: Delimiters) -> str:
 
 
 def _header(msh: list[str], d: Delimiters, charset: str | None) -> MessageHeader:
-    def get(n: int) -> str:  # MSH-n: MSH-1 is the separator itself, so MSH-n is fields[n - 1]
-        return msh[n - 1] if len(msh) >= n else ""
-
-    message_type = get(9)
-    comps = message_type.split(d.component)
+    # MSH-1 is the separator itself, so MSH-n is msh[n - 1]; pad once instead of bounds-checking each.
+    if len(msh) < 18:
+        msh = msh + [""] * (18 - len(msh))
+    comps = msh[8].split(d.component)
     code = comps[0].strip().upper()
     trigger = comps[1].strip().upper() if len(comps) > 1 else ""
     if not code and len(comps) > 2 and "_" in comps[2]:
         code, _, trigger = comps[2].strip().upper().partition("_")
     elif "_" in code and not trigger:
         code, _, trigger = code.partition("_")
-    declared = get(18).split(d.repetition, 1)[0]
+    declared = msh[17].split(d.repetition, 1)[0].strip()
     return MessageHeader(
-        delimiters=d,
-        sending_application=_leaf(get(3), d, charset) or _component(get(3), 2, d, charset),
-        sending_facility=_leaf(get(4), d, charset) or _component(get(4), 2, d, charset),
-        receiving_application=_leaf(get(5), d, charset),
-        receiving_facility=_leaf(get(6), d, charset),
-        message_time=_leaf(get(7), d, charset),
-        message_code=code or None,
-        trigger_event=trigger or None,
-        control_id=_leaf(get(10), d, charset),
-        processing_id=_leaf(get(11), d, charset),
-        version=_leaf(get(12), d, charset),
-        charset=declared.strip() or None,
+        d,
+        _leaf(msh[2], d, charset) or _component(msh[2], 2, d, charset),
+        _leaf(msh[3], d, charset) or _component(msh[3], 2, d, charset),
+        _leaf(msh[4], d, charset),
+        _leaf(msh[5], d, charset),
+        _leaf(msh[6], d, charset),
+        code or None,
+        trigger or None,
+        _leaf(msh[9], d, charset),
+        _leaf(msh[10], d, charset),
+        _leaf(msh[11], d, charset),
+        declared or None,
     )
 
 

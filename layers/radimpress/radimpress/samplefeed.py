@@ -69,7 +69,7 @@ class Shape(StrEnum):
 
     LOINC_TX = "loinc_tx"  # ORU^R01, one TX OBX per line, sections coded with LOINC in OBX-3
     FT_BLOB = "ft_blob"  # ORU^R01, the whole report in one FT OBX, lines joined by \.br\
-    LOCAL_CODES = "local_codes"  # ORU^R01, sections coded &GDT/&IMP, GDT/IMP, FIND^FINDINGS^L
+    LOCAL_CODES = "local_codes"  # ORU^R01, sections coded &GDT/&IMP, GDT/IMP, FIND^FINDINGS^L, ^^^&GDT
     REPETITIONS = "repetitions"  # ORU^R01, lines as ~ repetitions of one OBX-5
     NTE = "nte"  # ORU^R01, report text in NTE segments after the OBR, no OBX
     MULTI_OBR = "multi_obr"  # ORU^R01, findings under one OBR, impression under a second
@@ -455,6 +455,7 @@ def _local_codes(env: _Envelope) -> tuple[str, str]:
         (f"{code}&GDT^{text}", f"{code}&IMP^{text}"),
         ("GDT^Findings^L", "IMP^Impression^L"),
         ("FIND^FINDINGS^L", "IMP^IMPRESSION^L"),
+        ("^^^&GDT", "^^^&IMP"),  # the suffix in the alternate identifier (OBX-3.4)
     )
     return styles[env.index % len(styles)]
 
@@ -664,7 +665,7 @@ def expected_for(
 
 # --- malformed payloads -------------------------------------------------------------------------------
 
-_FAULTS = ("empty", "truncated", "binary", "no_msh", "msh_without_delimiters", "adt", "no_report_text")
+_FAULTS = ("empty", "truncated", "binary", "no_msh", "msh_without_delimiters", "adt", "no_text")
 
 
 def _malformed(fault: str, report: ReportLike, index: int) -> bytes:
@@ -686,7 +687,7 @@ def _malformed(fault: str, report: ReportLike, index: int) -> bytes:
         return (
             "\r".join([msh, _segment("EVN", {1: "A01", 2: env.message_time}), *message[1:3]]).encode() + b"\r"
         )
-    if fault == "no_report_text":  # a result with no OBX and no NTE
+    if fault == "no_text":  # a result with no OBX and no NTE
         return ("\r".join(message[:5]) + "\r").encode()
     raise ValueError(f"unknown fault {fault!r}")
 

@@ -83,7 +83,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
-from radimpress.model import Sections, TextBlock
+from radimpress.model import SectionName, Sections, TextBlock
 
 __all__ = ["SplitResult", "split_detailed", "split_sections", "split_text"]
 
@@ -115,7 +115,11 @@ _VERSION = r"(?:[ \t]++[Vv][Ee][Rr][Ss][Ii][Oo][Nn][ \t]*+#?[ \t]*+[0-9]++)?"  #
 # (phrases, kind, strong, suffix regex after the phrase)
 _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
     (
-        _x("FINDING|FINDINGS", " AND |~&~|~/~", "IMPRESSION|IMPRESSIONS|CONCLUSION|CONCLUSIONS|INTERPRETATION")
+        _x(
+            "FINDING|FINDINGS",
+            " AND |~&~|~/~",
+            "IMPRESSION|IMPRESSIONS|CONCLUSION|CONCLUSIONS|INTERPRETATION",
+        )
         + _x("IMPRESSION|IMPRESSIONS|CONCLUSION|CONCLUSIONS", " AND |~&~|~/~", "FINDING|FINDINGS"),
         "combined",
         True,
@@ -148,7 +152,7 @@ _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
     (["FINDINGS", "FINDING"], "findings", True, ""),
     (["REPORT"], "findings", False, ""),
     (
-        _x("FINAL |OVERALL |DIAGNOSTIC |", "IMPRESSION|IMPRESSIONS") + ["CONCLUSION", "CONCLUSIONS"],
+        [*_x("FINAL |OVERALL |DIAGNOSTIC |", "IMPRESSION|IMPRESSIONS"), "CONCLUSION", "CONCLUSIONS"],
         "impression",
         True,
         "",
@@ -183,6 +187,7 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
     (_x("DICTATED|TRANSCRIBED|VERIFIED|APPROVED|FINALIZED|FINALISED|RELEASED", "~:| "), r"(?=[ \t]*+[0-9])"),
     (_x("DICTATED|TRANSCRIBED|FINALIZED|FINALISED", "~:"), ""),
     (_x("READ|INTERPRETED|REVIEWED|AUTHENTICATED", " BY"), r"\b"),
+    (["REPORTED BY~:"], ""),
     (_x("REVIEWED AND ", "|ELECTRONICALLY ", "SIGNED|APPROVED|FINALIZED|FINALISED"), ""),
     (
         _x(
@@ -192,7 +197,10 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
         "",
     ),
     (_x("RADIOLOGIST|TRANSCRIPTIONIST", "~:"), ""),
-    (_x("I HAVE ", "|PERSONALLY ", "REVIEWED|EXAMINED|VIEWED") + _x("I PERSONALLY ", "REVIEWED|VIEWED"), r"\b"),
+    (
+        _x("I HAVE ", "|PERSONALLY ", "REVIEWED|EXAMINED|VIEWED") + _x("I PERSONALLY ", "REVIEWED|VIEWED"),
+        r"\b",
+    ),
     (_x("I, DR|I AGREE WITH|I CONCUR WITH|ATTESTATION|TEACHING PHYSICIAN ATTESTATION"), r"\b"),
     (_x("I, THE ", "ATTENDING|UNDERSIGNED"), ""),
     (_x("D|T|DD|DT|TD|TT|DS", "~:~"), r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}"),
@@ -212,9 +220,12 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
 # Banner lines: a title or status line on its own.
 _BANNERS: Final[tuple[tuple[list[str], str], ...]] = (
     (
-        _x("FINAL|CORRECTED|REVISED|UPDATED|CONFIDENTIAL|RADIOLOGY|IMAGING|DIAGNOSTIC IMAGING|X-RAY|XRAY", " REPORT")
-        + ["CONFIDENTIAL"]
-        + _x("REPORT STATUS", "~:~|~", "FINAL|PRELIMINARY|CORRECTED|AMENDED"),
+        [
+            *_x("FINAL|CORRECTED|REVISED|UPDATED|CONFIDENTIAL|RADIOLOGY|IMAGING|X-RAY|XRAY", " REPORT"),
+            "DIAGNOSTIC IMAGING REPORT",
+            "CONFIDENTIAL",
+            *_x("REPORT STATUS", "~:~|~", "FINAL|PRELIMINARY|CORRECTED|AMENDED"),
+        ],
         "",
     ),
 )
@@ -255,7 +266,9 @@ def _trie(entries: Iterable[tuple[str, str]], *, top: bool = True) -> str:
 
 
 def _phrase_trie(groups: Iterable[tuple[list[str], str]], *, reverse: bool = False) -> str:
-    return _trie((phrase[::-1] if reverse else phrase, suffix) for phrases, suffix in groups for phrase in phrases)
+    return _trie(
+        (phrase[::-1] if reverse else phrase, suffix) for phrases, suffix in groups for phrase in phrases
+    )
 
 
 def _label_key(label: str) -> str:
@@ -301,12 +314,17 @@ _MID_SCAN: Final = re.compile(
     + r")[ \t]*+[.;!?]"
 )
 _DECO_LABEL: Final = re.compile(rf"[ \t]*+(?P<label>{_LABEL_RE})[ \t]*+:?[ \t]*+")
-# Where a header-started short section ends when the report has no findings header: a blank line, or
-# a sentence end at the end of a line followed by a line that starts with a capital letter.
-_PARAGRAPH_END: Final = re.compile(r"(?P<blank>\n[ \t]*+\n)|[.!?][\"')\]]*+[ \t]*+(?=\n[ \t]*+[A-Z])")
+# Where a header-started short section may end when the report has no findings header: a blank line,
+# or a sentence end at the end of a line followed by a line that starts with a capital letter (a hard
+# break only if that line's first word would have fitted on the line before: see `_section_end`).
+_PARAGRAPH_END: Final = re.compile(
+    r"(?P<blank>\n[ \t]*+\n)|[.!?][\"')\]]*+[ \t]*+(?=\n[ \t]*+(?P<word>[A-Z][^ \t\n]*+))"
+)
 _NON_BLANK: Final = re.compile(r"\S")
 
-_MAIN_KINDS: Final = frozenset({"indication", "comparison", "technique", "findings", "impression", "combined"})
+_MAIN_KINDS: Final = frozenset(
+    {"indication", "comparison", "technique", "findings", "impression", "combined"}
+)
 _SHORT_KINDS: Final = frozenset({"indication", "comparison", "technique", "other", "prelim", "addendum"})
 _TARGET: Final[dict[_Kind, str]] = {
     "indication": "indication",
@@ -475,15 +493,15 @@ class _Collector:
         return "\n".join(filter(None, map(str.strip, text.split("\n")))) or None
 
 
-def _runs(blocks: Sequence[TextBlock]) -> list[tuple[str | None, str]]:
+def _runs(blocks: Sequence[TextBlock]) -> list[tuple[SectionName | None, str]]:
     """Consecutive blocks with the same hint joined into one run of text, with ``\\n`` in front."""
-    runs: list[tuple[str | None, list[str]]] = []
+    runs: list[tuple[SectionName | None, list[str]]] = []
     for block in blocks:
         if runs and runs[-1][0] == block.hint:
             runs[-1][1].append(block.text)
         else:
             runs.append((block.hint, [block.text]))
-    out: list[tuple[str | None, str]] = []
+    out: list[tuple[SectionName | None, str]] = []
     for hint, texts in runs:
         text = "\n" + "\n".join(texts)
         if "\r" in text:
@@ -492,7 +510,9 @@ def _runs(blocks: Sequence[TextBlock]) -> list[tuple[str | None, str]]:
     return out
 
 
-def _find_final(scanned: list[tuple[str | None, str, list[_Event]]], run: int, index: int) -> tuple[int, int] | None:
+def _find_final(
+    scanned: list[tuple[SectionName | None, str, list[_Event]]], run: int, index: int
+) -> tuple[int, int] | None:
     """The position (run, event) of the first FINAL REPORT banner after the given event, if any."""
     start = index + 1
     for position in range(run, len(scanned)):
@@ -501,6 +521,27 @@ def _find_final(scanned: list[tuple[str | None, str, list[_Event]]], run: int, i
             if events[candidate].type == _FINAL:
                 return position, candidate
         start = 0
+    return None
+
+
+def _section_end(text: str, start: int, end: int) -> int | None:
+    """Where the first paragraph of ``text[start:end]`` ends, if before ``end``.
+
+    A blank line ends it. So does a line that ends a sentence when the next line starts with a capital
+    letter and that line's first word would have fitted on the line before within the widest line of
+    the text: otherwise the break is where a dictation system wrapped a long line, not a new paragraph
+    ("...in XXXX. Shortness of breath.\\nPatient taking antibiotics" wrapped at 72 columns).
+    """
+    width = 0
+    for stop in _PARAGRAPH_END.finditer(text, start, end):
+        if stop.group("blank") is not None:
+            return stop.start()
+        if not width:
+            width = max(map(len, text.split("\n")))
+        line_start = text.rfind("\n", 0, stop.start()) + 1
+        line = len(text[line_start : stop.end()].strip())
+        if line + 1 + len(stop.group("word")) <= width:
+            return stop.end()
     return None
 
 
@@ -516,7 +557,7 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
         elif hint == "impression":
             has_strong_impression = True
         for event in events:
-            if event.kind == "findings" or event.kind == "combined":
+            if event.kind in ("findings", "combined"):
                 has_findings = True
             elif event.kind == "impression" and event.strong:
                 has_strong_impression = True
@@ -541,9 +582,8 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
             if first is None:
                 return
             cut_pending = False
-            stop = _PARAGRAPH_END.search(text, first.start(), end)
-            if stop is not None:
-                split_at = stop.start() if stop.group("blank") is not None else stop.end()
+            split_at = _section_end(text, first.start(), end)
+            if split_at is not None:
                 out.add(target(current), start, split_at)
                 current = None
                 start = split_at
@@ -595,7 +635,7 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
                     continue
             headers.append(event.label)
             current = kind
-            if kind == "impression" or kind == "combined":
+            if kind in ("impression", "combined"):
                 impression_started = True
                 trailing_addendum = False
             elif kind == "addendum" and impression_started:
