@@ -25,6 +25,7 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 
 import hl7
+
 from radimpress.model import Report
 from radimpress.reports import read_reports
 

@@ -106,7 +106,9 @@ def test_unescape_is_total(text: str, delimiters: Delimiters) -> None:
 
 
 ESCAPEY = st.lists(
-    st.sampled_from(["\\", "F", "S", "T", "R", "E", "X", "0", "A", ".br", ".sp", " 2", "H", "N", "#", "$", "a"]),
+    st.sampled_from(
+        ["\\", "F", "S", "T", "R", "E", "X", "0", "A", ".br", ".sp", " 2", "H", "N", "#", "$", "a"]
+    ),
     max_size=30,
 ).map("".join)
 
