@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from radimpress.model import SECTION_NAMES, Sections, TextBlock
 from radimpress.sections import split_detailed, split_sections, split_text
 
@@ -243,8 +244,8 @@ def test_header_forms(text: str, expected: dict[str, str | None]) -> None:
             id="lower-case-label-word-alone-on-a-wrapped-line",
         ),
         pytest.param(
-            "FINDINGS: The impression: no change. Overall impression: none. x. impression: y",
-            sections(findings="The impression: no change. Overall impression: none. x. impression: y"),
+            "FINDINGS: The impression: no change. Our impression: none. x. impression: y",
+            sections(findings="The impression: no change. Our impression: none. x. impression: y"),
             id="mid-line-label-not-after-a-sentence-or-lower-case",
         ),
         pytest.param(
@@ -288,14 +289,16 @@ def test_a_weak_label_inside_the_history_is_not_the_impression() -> None:
 
 def test_split_detailed_lists_the_removed_header_labels() -> None:
     # Given a report with headers in several forms
-    text = "EXAM: CT\nclinical  history: Cough.\nFINDINGS Clear lungs.\nx. IMPRESSION: Normal.\nADDENDUM #2: Called."
+    text = (
+        "EXAM: CT\nclinical  history: Cough.\nFINDINGS Clear lungs.\nx. IMPRESSION: Normal.\nADDENDUM #2: C."
+    )
 
     # When split in detail
     result = split_detailed([TextBlock(text)])
 
     # Then the labels are reported as written, in order
     assert result.headers == ("EXAM", "clinical  history", "FINDINGS", "IMPRESSION", "ADDENDUM #2")
-    assert result.sections.addendum == "Called."
+    assert result.sections.addendum == "C."
 
 
 # --- where unheaded text goes -----------------------------------------------------------------------------
@@ -388,7 +391,8 @@ def test_an_addendum_after_the_impression_keeps_its_own_impression() -> None:
     # Then the report's impression is the original one and the addendum holds its own text verbatim
     assert result.impression == "No acute disease."
     assert result.addendum == (
-        "On review of the lateral view there is a small left effusion.\nIMPRESSION: Small left pleural effusion."
+        "On review of the lateral view there is a small left effusion.\n"
+        "IMPRESSION: Small left pleural effusion."
     )
     assert result.other == "Electronically signed by: A. Fake, MD\nElectronically signed by: A. Fake, MD"
 

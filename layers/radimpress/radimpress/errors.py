@@ -8,8 +8,10 @@ without radimpress ever echoing the message body, which carries patient data.
 from __future__ import annotations
 
 __all__ = [
+    "BadModelOutputError",
     "ConfigurationError",
     "EncodingError",
+    "InferenceError",
     "NoFindingsError",
     "NoReportTextError",
     "RadimpressError",
@@ -76,3 +78,18 @@ class TransientError(RadimpressError):
     """A dependency failed in a way that retrying may fix (throttling, timeouts)."""
 
     code = "transient"
+
+
+class InferenceError(RadimpressError):
+    """A model invocation failed: a request the model side cannot read, or a failure the endpoint reported.
+
+    Permanent for that request: sending the same payload again fails the same way.
+    """
+
+    code = "inference_failed"
+
+
+class BadModelOutputError(InferenceError):
+    """The model answered, but not in a shape radimpress reads (no generated text, empty text, not JSON)."""
+
+    code = "bad_model_output"

@@ -139,10 +139,11 @@ def build_ack(
 ) -> str:
     """An HL7 ACK (original mode) for ``received``: ER7 text with ``\\r`` terminators, no MLLP framing.
 
-    MSH-5/MSH-6 answer the sender's MSH-3/MSH-4, MSA-2 echoes its MSH-10, MSH-12 its version, MSH-9 is
-    ``ACK^<trigger>^ACK``. ``code`` defaults to :func:`ack_code_for` of ``error``; an error adds MSA-3 (its
-    text) and ERR (table 0357 condition and, when it names a field, the location: ERR-2 from v2.5, ERR-1
-    before). An unreadable ``received`` still gets an ACK (AR) with the MSH fields it lacks left empty.
+    MSH-5/MSH-6 answer the sender's MSH-3/MSH-4 (their namespace ids), MSA-2 echoes its MSH-10, MSH-12
+    its version, MSH-9 is ``ACK^<trigger>^ACK``. ``code`` defaults to :func:`ack_code_for` of ``error``; an
+    error adds MSA-3 (its text) and ERR (table 0357 condition and, when it names a field, the location:
+    ERR-2 from v2.5, ERR-1 before). An unreadable ``received`` still gets an ACK (AR) with the MSH fields
+    it lacks left empty.
     """
     header = _header_or_none(received)
     ack_code = code or ack_code_for(error)

@@ -185,6 +185,8 @@ def _utf16_codec(data: bytes) -> str | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     head = data[:64]
+    if b"\x00" not in head:
+        return None  # the common case, decided by one memchr
     for tag in (b"M\x00S\x00H", b"F\x00H\x00S", b"B\x00H\x00S"):
         at = head.find(tag)
         if at >= 0:
@@ -602,7 +604,7 @@ _TXA_STATUS = {"AU": "F", "LA": "F", "PA": "P", "IP": "P", "DI": "P", "DO": "P",
 
 def _delimiters(message: str) -> Delimiters:
     """Delimiters from MSH-1/MSH-2 (the first 10 characters say it all; cached per distinct head)."""
-    return _delimiters_of(message[:10])
+    return _delimiters_of(message[:10].split("\r", 1)[0])
 
 
 @lru_cache(maxsize=256)
@@ -681,8 +683,9 @@ def _field(fields: list[str], index: int) -> str:
     return fields[index] if len(fields) > index else ""
 
 
-def _status(raw: str) -> str | None:
-    status = raw.split("^", 1)[0].strip().upper()
+def _status(raw: str, component: str) -> str | None:
+    """OBR-25 / OBX-11 code, upper-cased; the words some senders spell out mapped to their codes."""
+    status = raw.split(component, 1)[0].strip().upper()
     if not status:
         return None
     return _STATUS_WORDS.get(status, status)
@@ -847,7 +850,7 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
                 narrative = coded or value_type in _TEXT_TYPES  # not NM, ED (embedded PDF), RP, ...
             if need_obx_status and n > 11 and f[11] and f[11] != last_status:
                 last_status = f[11]
-                status = _status(last_status)
+                status = _status(last_status, component)
                 if obx_status is None or status in ("C", "A"):
                     obx_status = status
             if not narrative:
@@ -931,7 +934,7 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
     if accession is None and orc is not None:
         orc_fields = orc.split(fs, 4)
         accession = _leaf(_field(orc_fields, 3), d, charset) or _leaf(_field(orc_fields, 2), d, charset)
-    status = _status(_field(obr, 25)) or obx_status
+    status = _status(_field(obr, 25), d.component) or obx_status
     interpreter = _person(_field(obr, 32), d, charset)
     observation_time = _leaf(_field(obr, 7), d, charset)
 

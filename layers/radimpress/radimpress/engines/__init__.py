@@ -1,0 +1,57 @@
+"""Engines that draft impressions, and a registry that builds one by name.
+
+``build_engine("retrieval")`` gives the embedded CPU engine (:mod:`radimpress.engines.retrieval`). Engine
+modules are imported only when built, so importing this package stays cheap. The serving contracts of a
+SageMaker endpoint are in :mod:`radimpress.engines.contract`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from radimpress.engines.base import Draft, DraftContext, Engine
+from radimpress.errors import ConfigurationError
+
+__all__ = ["Draft", "DraftContext", "Engine", "EngineFactory", "build_engine", "engine_names", "register_engine"]
+
+EngineFactory = Callable[..., Engine]
+
+
+def _retrieval(*, path: str | Path | None = None, exclude_identical_findings: bool = False) -> Engine:
+    from radimpress.engines.retrieval import RetrievalEngine  # noqa: PLC0415 - only when built
+
+    return RetrievalEngine.from_jsonl(
+        Path(path) if path is not None else None, exclude_identical_findings=exclude_identical_findings
+    )
+
+
+_FACTORIES: dict[str, EngineFactory] = {"retrieval": _retrieval}
+
+
+def register_engine(name: str, factory: EngineFactory) -> None:
+    """Make ``build_engine(name, **options)`` call ``factory(**options)``; a later registration replaces."""
+    _FACTORIES[name] = factory
+
+
+def engine_names() -> tuple[str, ...]:
+    """The names :func:`build_engine` accepts, sorted."""
+    return tuple(sorted(_FACTORIES))
+
+
+def build_engine(name: str = "retrieval", **options: Any) -> Engine:
+    """The engine registered as ``name``, built with ``options``.
+
+    ``retrieval`` takes ``path`` (reports JSONL, default the bundled IU reports) and
+    ``exclude_identical_findings``. An unknown name or option raises :class:`ConfigurationError`.
+    """
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise ConfigurationError(f"unknown engine {name!r}; known: {', '.join(engine_names())}", where="engine")
+    try:
+        inspect.signature(factory).bind(**options)
+    except TypeError as exc:  # an option the factory does not take, or a required one missing
+        raise ConfigurationError(f"invalid options for engine {name!r}: {exc}", where="engine") from exc
+    return factory(**options)

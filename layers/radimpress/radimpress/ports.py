@@ -1,0 +1,80 @@
+"""The side-effect interfaces of the domain services, and nothing else.
+
+Domain code (``ingest``, ``completion``, ``nightly``) touches the outside world only through these
+protocols. Production adapters live in :mod:`radimpress.adapters` (boto3); unit tests use in-memory fakes
+(``tests/fakes.py``). Structural typing: an adapter implements a port by having the methods, not by
+inheriting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from radimpress.errors import RadimpressError
+
+__all__ = [
+    "Clock",
+    "InferenceClient",
+    "ObjectNotFoundError",
+    "ObjectStore",
+    "SecretSource",
+    "s3_uri",
+    "split_s3_uri",
+]
+
+#: Wall-clock time, timezone-aware (UTC). Injected so tests pin it.
+Clock = Callable[[], datetime]
+
+
+class ObjectNotFoundError(RadimpressError):
+    """An object the caller expected is not in the store (a claim check, a submission, an output)."""
+
+    code = "object_not_found"
+
+
+class ObjectStore(Protocol):
+    """One bucket, addressed by key. Throttling and 5xx raise :class:`~radimpress.errors.TransientError`."""
+
+    @property
+    def bucket(self) -> str: ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str, *, bucket: str | None = None) -> bytes:
+        """The object's bytes; ``bucket`` reads another bucket (a claim check). Missing: ObjectNotFoundError."""
+        ...
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, sorted."""
+        ...
+
+
+class InferenceClient(Protocol):
+    """Submits one asynchronous inference; returns the S3 URI where the output will appear.
+
+    Throttling, 5xx and connection failures raise :class:`~radimpress.errors.TransientError`; a request the
+    endpoint rejects raises :class:`~radimpress.errors.InferenceError`.
+    """
+
+    def submit(self, endpoint_name: str, inference_id: str, input_location: str, content_type: str) -> str: ...
+
+
+class SecretSource(Protocol):
+    """A secret's value as bytes (e.g. the HMAC key for pseudonymous patient keys)."""
+
+    def get(self, secret_id: str) -> bytes: ...
+
+
+def s3_uri(bucket: str, key: str) -> str:
+    return f"s3://{bucket}/{key}"
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``("bucket", "key")`` of ``s3://bucket/key``; ValueError for anything else."""
+    rest = uri.removeprefix("s3://")
+    bucket, _, key = rest.partition("/")
+    if rest == uri or not bucket or not key:
+        raise ValueError("not an s3://bucket/key URI")
+    return bucket, key
