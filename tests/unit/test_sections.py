@@ -353,6 +353,25 @@ def test_without_findings_header_an_impression_only_report_gets_no_findings() ->
     assert result.findings is None
 
 
+def test_a_patient_block_never_becomes_the_findings() -> None:
+    # Given a text report that starts with an administrative block and has no findings header
+    text = (
+        "Patient Name: DOE, JANE\nMRN: 00012345\nDOB: 01/01/1950\nReferring Physician: Dr. A. Fakename\n"
+        "Accession #: ACC123\nExam Date: 02/03/2024\n\n"
+        "EXAM: XR CHEST 2 VIEWS\nHISTORY: Cough.\nThe lungs are clear. No effusion.\nIMPRESSION: Normal."
+    )
+
+    # When split
+    result = split_text(text)
+
+    # Then the administrative lines are kept whole in `other`, and the findings are only the body
+    assert result.findings == "The lungs are clear. No effusion."
+    assert result.other == (
+        "Patient Name: DOE, JANE\nMRN: 00012345\nDOB: 01/01/1950\nReferring Physician: Dr. A. Fakename\n"
+        "Accession #: ACC123\nExam Date: 02/03/2024"
+    )
+
+
 def test_with_findings_header_unheaded_text_goes_to_other() -> None:
     # Given an exam title line above the headers
     result = split_text("CHEST PA AND LATERAL 01/02/2024\nFINDINGS: Clear.\nIMPRESSION: Normal.")

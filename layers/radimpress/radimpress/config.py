@@ -22,6 +22,7 @@ from radimpress.prompts import STUDY_PROMPT, validate_template
 
 __all__ = ["CompletionSettings", "IngestSettings", "NightlySettings"]
 
+
 class _Settings(BaseModel):
     """Fields are aliased to their environment variable; unknown variables are ignored."""
 

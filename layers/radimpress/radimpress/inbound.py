@@ -43,7 +43,7 @@ class MessageAttribute(Protocol):
     """An SQS message attribute as Lambda delivers it (Powertools' ``SqsMsgAttributeModel`` is one)."""
 
     @property
-    def stringValue(self) -> str | None: ...  # noqa: N802 - the SQS event's field name
+    def stringValue(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,9 @@ def _claim_check(body: str, attribute: str | None) -> ClaimCheck | None:
         try:
             return ClaimCheck(*split_s3_uri(attribute.strip()))
         except ValueError:
-            raise UnreadableMessageError("claim-check attribute is not an s3:// URI", where="claim-check") from None
+            raise UnreadableMessageError(
+                "claim-check attribute is not an s3:// URI", where="claim-check"
+            ) from None
     stripped = body.lstrip()
     if not stripped.startswith(("{", "[")):
         return None  # HL7 starts with MSH / FHS / BHS or an MLLP byte, a text report with a word
@@ -85,7 +87,9 @@ def _pointer(document: object) -> ClaimCheck | None:
         bucket, key = (target.get("bucket"), target.get("key")) if isinstance(target, dict) else (None, None)
     elif isinstance(document, list) and len(document) == 2 and document[0] == _EXTENDED_CLIENT_POINTER:
         target = document[1]
-        bucket, key = (target.get("s3BucketName"), target.get("s3Key")) if isinstance(target, dict) else (None, None)
+        bucket, key = (
+            (target.get("s3BucketName"), target.get("s3Key")) if isinstance(target, dict) else (None, None)
+        )
     else:
         return None
     if not (isinstance(bucket, str) and bucket and isinstance(key, str) and key):

@@ -30,8 +30,10 @@ def count(name: str, value: int = 1) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def publish(name: str, value: float, *, dimensions: dict[str, str], unit: MetricUnit = MetricUnit.NoUnit) -> None:
-    """Emit one metric now, as its own EMF document, with its own ``dimensions`` (e.g. ``{"Metric": "rouge1"}``).
+def publish(
+    name: str, value: float, *, dimensions: dict[str, str], unit: MetricUnit = MetricUnit.NoUnit
+) -> None:
+    """Emit one metric now, as its own EMF document, with its own ``dimensions`` (``{"Metric": "rouge1"}``).
 
     For figures that differ only by a dimension value (one per ROUGE variant), which one ``metrics`` flush
     cannot carry: Powertools metrics share one dimension set per flush.

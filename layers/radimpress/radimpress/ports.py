@@ -9,7 +9,7 @@ inheriting.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from radimpress.errors import RadimpressError
@@ -22,10 +22,16 @@ __all__ = [
     "SecretSource",
     "s3_uri",
     "split_s3_uri",
+    "utc_now",
 ]
 
 #: Wall-clock time, timezone-aware (UTC). Injected so tests pin it.
 Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The production :data:`Clock`."""
+    return datetime.now(UTC)
 
 
 class ObjectNotFoundError(RadimpressError):
@@ -43,7 +49,7 @@ class ObjectStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
     def get(self, key: str, *, bucket: str | None = None) -> bytes:
-        """The object's bytes; ``bucket`` reads another bucket (a claim check). Missing: ObjectNotFoundError."""
+        """The object's bytes (``bucket``: another bucket, for a claim check); else ObjectNotFoundError."""
         ...
 
     def list(self, prefix: str) -> list[str]:
@@ -58,7 +64,9 @@ class InferenceClient(Protocol):
     endpoint rejects raises :class:`~radimpress.errors.InferenceError`.
     """
 
-    def submit(self, endpoint_name: str, inference_id: str, input_location: str, content_type: str) -> str: ...
+    def submit(
+        self, endpoint_name: str, inference_id: str, input_location: str, content_type: str
+    ) -> str: ...
 
 
 class SecretSource(Protocol):

@@ -40,7 +40,7 @@ def build_prompt(findings: str, template: str = STUDY_PROMPT) -> str:
 
 
 def findings_from_prompt(prompt: str, template: str = STUDY_PROMPT) -> str:
-    """The findings :func:`build_prompt` put into ``prompt``; the whole prompt if it does not fit ``template``.
+    """The findings :func:`build_prompt` put into ``prompt``; all of it if it does not fit ``template``.
 
     A prompt that does not start with the template's prefix and end with its suffix was not built from it
     (another template, or a caller sending raw findings): all of it is then taken as the findings.

@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from radimpress.errors import RadimpressError
+
 __all__ = [
     "RESULT_FIELDS",
     "ErrorRecord",
@@ -23,6 +25,7 @@ __all__ = [
     "Stage",
     "SubmissionRecord",
     "error_key",
+    "error_message",
     "partition",
     "raw_key",
     "report_key",
@@ -86,8 +89,8 @@ class ResultRecord(_ReportFields):
     reference_impression: str | None = None
     rouge1: float | None = None
     rouge2: float | None = None
-    rougeL: float | None = None  # noqa: N815 - the study's (and rouge-score's) metric names
-    rougeLsum: float | None = None  # noqa: N815
+    rougeL: float | None = None
+    rougeLsum: float | None = None
     engine: str
     model_id: str
     submitted_at: AwareDatetime
@@ -145,12 +148,17 @@ class ErrorRecord(_Record):
         )
 
 
+def error_message(error: RadimpressError) -> str:
+    """A typed error's own message, without the `` (at <where>)`` its ``str`` adds (``where`` is a field)."""
+    return str(error).removesuffix(f" (at {error.where})" if error.where else "")
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def report_key(control_id: str | None, accession: str | None, status: str | None) -> str:
-    """The stable report key (and inference id, and idempotency key): sha256 of ``MSH-10|accession|status``."""
+    """The report key (= inference id = idempotency key): sha256 of ``MSH-10|accession|status``."""
     text = f"{control_id or ''}|{accession or ''}|{status or ''}"
     return sha256_hex(text.encode("utf-8"))[:32]
 

@@ -46,21 +46,23 @@ Sections, trailers and where text goes
 * Trailer lines go to ``other`` whole and end the current section: signatures (``Electronically signed
   by``, ``Signed by``, ``Dictated by``, ``Transcribed by``, ``Reviewed by``, ``Radiologist:``),
   attestations (``I have personally reviewed the images...``, ``I agree with...``), dictation time stamps
-  (``D: 03/04/2024 10:15``), ``END OF REPORT``, job numbers. Banner lines (``*** FINAL REPORT ***``,
-  ``RADIOLOGY REPORT``, ``CONFIDENTIAL``) do the same. Lines made only of rule characters (``-----``,
-  ``_____``, ``=====``) are layout and are dropped.
+  (``D: 03/04/2024 10:15``), ``END OF REPORT``, job numbers, and administrative lines (``Patient Name:``,
+  ``MRN:``, ``DOB:``, ``Accession #:``, ``Referring Physician:``, ``Exam Date:``). Banner lines
+  (``*** FINAL REPORT ***``, ``RADIOLOGY REPORT``, ``CONFIDENTIAL``) do the same. Lines made only of rule
+  characters (``-----``, ``_____``, ``=====``) are layout and are dropped.
 * Addenda: an ``ADDENDUM`` before the impression (a leading addendum) ends at the next header. An
-  ``ADDENDUM`` after the impression has started runs to the end of the text, keeping later main headers
-  verbatim inside it (an addendum's "IMPRESSION:" is not the report's impression); trailers, banners,
-  further ``ADDENDUM`` headers and ``other`` headers still split it.
+  ``ADDENDUM`` after the impression has started runs to the end of the text (or of its hinted run),
+  keeping later main headers verbatim inside it (an addendum's "IMPRESSION:" is not the report's
+  impression); trailers, banners, further ``ADDENDUM`` headers and ``other`` headers still split it.
 * A preliminary read followed later by a ``FINAL REPORT`` banner: everything from the preliminary header
   to the banner goes to ``other`` verbatim, whatever headers it contains.
 * Text under no header: when the report has a findings header (or a findings-hinted block) it goes to
   ``other``. When it has none, the body is the findings: unheaded text before the impression is the
   findings, and an indication, comparison, technique, ``other`` section or leading addendum started by a
-  header keeps only its first paragraph (up to a blank line, or a line ending in ``.``, ``!`` or ``?``
-  followed by a line starting with a capital letter); the rest is findings. Unheaded text after the
-  impression goes to ``other``.
+  header keeps only its first paragraph; the rest is findings. The paragraph ends at a blank line, or at
+  a line ending in ``.``, ``!`` or ``?`` followed by a line that starts with a capital letter, if that
+  word would have fitted on the line before within the widest line of the text (otherwise the break is
+  where a dictation system wrapped the line). Unheaded text after the impression goes to ``other``.
 * Nothing else is dropped: only the recognised header labels (see :attr:`SplitResult.headers`), the colon
   or dash after them, decoration, rule lines and whitespace. Every word of the input is in one section.
 
@@ -72,7 +74,8 @@ Speed: this runs on the hot path (HL7 parse + split at >= 10,000 reports/s), so 
 Python loops. Line-start forms are found by one precompiled pattern that begins with a literal ``\\n`` and
 mid-line headers by one that begins with a literal ``:`` run over the reversed text, so the regex engine
 skips to candidates in C; labels, trailers and banners are prefix tries whose first character is a
-literal (measured here: a flat alternation of the same phrases is about 5x slower per line).
+literal (measured here: a flat case-insensitive alternation of the same 190 label phrases costs about
+20x as much per line).
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal
 
 from radimpress.model import SectionName, Sections, TextBlock
 
@@ -159,7 +162,12 @@ _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
     ),
     (_x("SUMMARY|OPINION|DIAGNOSIS|DIAGNOSES|ASSESSMENT"), "impression", False, ""),
     (["ADDENDUM", "ADDENDA"], "addendum", True, _NUMBER),
-    (["AMENDED REPORT", "AMENDMENT"], "addendum", True, ""),
+    (
+        ["AMENDED REPORT", "AMENDMENT", "ADDENDUM BEGINS", "BEGIN ADDENDUM", "START OF ADDENDUM"],
+        "addendum",
+        True,
+        "",
+    ),
     (
         _x("TECH|TECHS|TECH'S|TECHNOLOGIST|TECHNOLOGISTS|TECHNOLOGIST'S", " ", "COMMENT|COMMENTS|NOTE|NOTES")
         + _x("RECOMMENDATION|RECOMMENDATIONS|FOLLOW-UP|FOLLOW UP|FOLLOWUP|NOTIFICATION|COMMUNICATION")
@@ -177,7 +185,7 @@ _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
     ),
 )
 
-# Trailer lines, recognised by how they start: (phrases, suffix regex).
+# Trailer and administrative lines, recognised by how they start: (phrases, suffix regex).
 _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
     (_x("ELECTRONICALLY ", "SIGNED|VERIFIED|APPROVED|AUTHENTICATED|REVIEWED"), ""),
     (_x("E-SIGNED|ESIGNED|DIGITALLY SIGNED"), ""),
@@ -215,7 +223,22 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
     ),
     (_x("JOB", "~#| NO| NUMBER| ID"), r"(?![A-Za-z])"),
     (["WORKSTATION~:"], ""),
-    (_x("END OF ", "REPORT|IMPRESSION|ADDENDUM|TRANSCRIPTION|DOCUMENT"), r"\b"),
+    (
+        _x("END OF ", "REPORT|IMPRESSION|ADDENDUM|TRANSCRIPTION|DOCUMENT") + _x("ADDENDUM ENDS|END ADDENDUM"),
+        r"\b",
+    ),
+    # The administrative lines of a report's banner, kept whole in `other` like a signature, so that with
+    # no findings header a patient block never becomes the findings (and never reaches a prompt).
+    (
+        _x(
+            "PATIENT|PATIENT NAME|NAME|MRN|MEDICAL RECORD NUMBER|MEDICAL RECORD #|DOB|DATE OF BIRTH"
+            "|ACCESSION|ACCESSION NUMBER|ACCESSION #|VISIT NUMBER|ENCOUNTER|ORDER NUMBER"
+            "|ORDERED BY|REFERRED BY|DATE OF SERVICE|DATE OF EXAM|DATE OF STUDY|EXAM DATE|STUDY DATE",
+            "~:",
+        )
+        + _x("ORDERING |REFERRING |ATTENDING ", "PHYSICIAN~:|PROVIDER~:|DOCTOR~:|CLINICIAN~:"),
+        "",
+    ),
 )
 # Banner lines: a title or status line on its own.
 _BANNERS: Final[tuple[tuple[list[str], str], ...]] = (
@@ -243,8 +266,9 @@ def _atom(char: str) -> str:
 
 def _trie(entries: Iterable[tuple[str, str]], *, top: bool = True) -> str:
     """One regex for many phrases, factored by common prefix, longer phrases first where one continues
-    another. At the top the first character is a plain literal (one branch per case): the engine skips
-    a branch that starts with a non-matching literal without entering it."""
+    another (so the regex prefers "FINDINGS AND IMPRESSION" to "FINDINGS", and backtracks to the shorter
+    one when the longer does not fit). At the top the first character is a plain literal, one branch per
+    case: the engine skips a branch that starts with a non-matching literal without entering it."""
     children: dict[str, list[tuple[str, str]]] = {}
     ends: list[str] = []
     for phrase, suffix in entries:
@@ -343,6 +367,7 @@ _HEADER: Final = 0
 _LINE: Final = 1  # trailer or banner line: to `other`, ends the current section
 _FINAL: Final = 2  # a FINAL REPORT banner: like _LINE, and ends a preliminary read
 _RULE: Final = 3  # a line of rule characters: dropped
+_END: Final = 4  # the end of a run
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,68 +378,56 @@ class SplitResult:
     headers: tuple[str, ...]
 
 
-class _Event(NamedTuple):
-    cut: int  # the text before the event ends here
-    resume: int  # the text after the event starts here
-    type: int
-    kind: _Kind | None = None
-    strong: bool = True
-    label: str = ""
+# An event in a run of text: (cut, resume, type, kind, strong, label). The text before the event ends at
+# `cut`, the text after it starts at `resume`; kind, strong and label are set for headers. A plain tuple:
+# events are made on the hot path, and a NamedTuple costs ten times as much to build.
+_Event = tuple[int, int, int, _Kind | None, bool, str]
+_LABEL_CACHE: dict[str, tuple[_Kind, bool]] = {}
+_LABEL_CACHE_SIZE: Final = 4096
 
 
 def _classify(label: str) -> tuple[_Kind, bool]:
     """The kind and strength of a label matched by one of the label tries."""
-    return _LABEL_INFO.get(_label_key(label), ("other", True))  # the default is unreachable
-
-
-def _line_header(match: re.Match[str]) -> _Event | None:
-    """The header a line-start label match stands for, or ``None`` when the line is prose."""
-    label = match.group("label")
-    if match.group("colon") is not None:
-        ok = True
-    elif match.group("dash") is not None or match.group("eol") is not None:
-        ok = label[0].isupper()
-    else:  # text follows on the same line, no colon
-        gap = match.group("gap")
-        ok = label.isupper() and ("\t" in gap or len(gap) > 1 or not match.group("nx").isupper())
-    if not ok:
-        return None
-    kind, strong = _classify(label)
-    return _Event(match.start("label"), match.end(), _HEADER, kind, strong, label)
+    info = _LABEL_CACHE.get(label)
+    if info is None:
+        info = _LABEL_INFO.get(_label_key(label), ("other", True))  # the default is unreachable
+        if len(_LABEL_CACHE) < _LABEL_CACHE_SIZE:
+            _LABEL_CACHE[label] = info
+    return info
 
 
 def _scan(text: str) -> list[_Event]:
     """The headers, trailers, banners and rule lines of ``text`` (which starts with ``\\n``), in order."""
     events: list[_Event] = []
-    pos = 0
-    search = _LINE_SCAN.search
-    while (match := search(text, pos)) is not None:
-        group = match.lastgroup
-        event: _Event | None
-        if match.group("label") is not None:
-            event = _line_header(match)
-            if event is None:
-                pos = match.start() + 1
-                continue
-        elif group == "rule":
-            event = _Event(match.start("rule"), match.end(), _RULE)
-        elif group == "trailer":
-            event = _Event(match.start("trailer"), match.end(), _LINE)
-        elif group == "banner":
-            banner = match.group("banner")
-            event = _Event(match.start("banner"), match.end(), _FINAL if "FINAL" in banner.upper() else _LINE)
+    for match in _LINE_SCAN.finditer(text):
+        rule, _deco, deco_text, trailer, banner, label, colon, dash, eol, gap, next_word = match.groups()
+        if label is not None:
+            if colon is not None:
+                pass  # "findings:" is a header in any case
+            elif dash is not None or eol is not None:
+                if not label[0].isupper():
+                    continue
+            elif not (label.isupper() and ("\t" in gap or len(gap) > 1 or not next_word.isupper())):
+                continue  # "Findings are stable", "HISTORY OF TOBACCO USE": prose
+            kind, strong = _classify(label)
+            events.append((match.start("label"), match.end(), _HEADER, kind, strong, label))
+        elif rule is not None:
+            events.append((match.start("rule"), match.end(), _RULE, None, True, ""))
+        elif trailer is not None:
+            events.append((match.start("trailer"), match.end(), _LINE, None, True, ""))
+        elif banner is not None:
+            final = "FINAL" in banner.upper()
+            events.append((match.start("banner"), match.end(), _FINAL if final else _LINE, None, True, ""))
         else:  # a decorated line: a header between the decoration, or a banner
             start = match.start("deco")
-            deco_text = match.group("deco_text")
-            deco = _DECO_LABEL.fullmatch(deco_text)
-            if deco is not None:
-                label = deco.group("label")
+            header = _DECO_LABEL.fullmatch(deco_text)
+            if header is not None:
+                label = header.group("label")
                 kind, strong = _classify(label)
-                event = _Event(start, match.end(), _HEADER, kind, strong, label)
+                events.append((start, match.end(), _HEADER, kind, strong, label))
             else:
-                event = _Event(start, match.end(), _FINAL if "FINAL" in deco_text.upper() else _LINE)
-        events.append(event)
-        pos = match.end()
+                final = "FINAL" in deco_text.upper()
+                events.append((start, match.end(), _FINAL if final else _LINE, None, True, ""))
     if ":" in text:
         mid = _mid_headers(text)
         if mid:
@@ -436,13 +449,9 @@ def _mid_headers(text: str) -> list[_Event]:
             if kind != "addendum":
                 continue  # "Findings 2:" is not a header
             label = text[start : size - match.start("number")]
-        events.append(_Event(start, size - match.start(), _HEADER, kind, strong, label))
+        events.append((start, size - match.start(), _HEADER, kind, strong, label))
     events.reverse()
     return events
-
-
-def _event_cut(event: _Event) -> int:
-    return event.cut
 
 
 def _merge(line_events: list[_Event], mid_events: list[_Event]) -> list[_Event]:
@@ -450,51 +459,30 @@ def _merge(line_events: list[_Event], mid_events: list[_Event]) -> list[_Event]:
     merged: list[_Event] = []
     end = -1
     for event in sorted(line_events + mid_events, key=_event_cut):
-        if event.cut < end:
+        if event[0] < end:
             continue
         merged.append(event)
-        end = event.resume
+        end = event[1]
     return merged
 
 
-class _Collector:
-    """Pieces of text per target section; pieces that are contiguous in one run merge into one."""
+def _event_cut(event: _Event) -> int:
+    return event[0]
 
-    __slots__ = ("last_end", "last_target", "pieces", "text")
 
-    def __init__(self) -> None:
-        self.pieces: dict[str, list[str]] = {}
-        self.last_target = ""
-        self.last_end = -1
-        self.text = ""
-
-    def new_run(self, text: str) -> None:
-        self.text = text
-        self.last_end = -1
-
-    def add(self, target: str, start: int, end: int) -> None:
-        if start >= end:
-            return
-        pieces = self.pieces.setdefault(target, [])
-        if target == self.last_target and start == self.last_end and pieces:
-            pieces[-1] += self.text[start:end]
-        else:
-            pieces.append(self.text[start:end])
-        self.last_target = target
-        self.last_end = end
-
-    def section(self, target: str) -> str | None:
-        pieces = self.pieces.get(target)
-        if not pieces:
-            return None
-        text = "\n".join(pieces)
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        return "\n".join(filter(None, map(str.strip, text.split("\n")))) or None
+def _normalise(pieces: list[str] | None) -> str | None:
+    """A section's pieces as one text: lines stripped, blank lines removed, ``None`` when empty."""
+    if not pieces:
+        return None
+    return "\n".join(filter(None, map(str.strip, "\n".join(pieces).split("\n")))) or None
 
 
 def _runs(blocks: Sequence[TextBlock]) -> list[tuple[SectionName | None, str]]:
     """Consecutive blocks with the same hint joined into one run of text, with ``\\n`` in front."""
+    if len(blocks) == 1:  # the common case: a text report, or an HL7 report in one OBX or one code
+        block = blocks[0]
+        text = "\n" + block.text
+        return [(block.hint, text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text)]
     runs: list[tuple[SectionName | None, list[str]]] = []
     for block in blocks:
         if runs and runs[-1][0] == block.hint:
@@ -518,7 +506,7 @@ def _find_final(
     for position in range(run, len(scanned)):
         events = scanned[position][2]
         for candidate in range(start, len(events)):
-            if events[candidate].type == _FINAL:
+            if events[candidate][2] == _FINAL:
                 return position, candidate
         start = 0
     return None
@@ -556,41 +544,28 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
             has_findings = True
         elif hint == "impression":
             has_strong_impression = True
-        for event in events:
-            if event.kind in ("findings", "combined"):
+        for _cut, _resume, _type, kind, strong, _label in events:
+            if kind in ("findings", "combined"):
                 has_findings = True
-            elif event.kind == "impression" and event.strong:
+            elif kind == "impression" and strong:
                 has_strong_impression = True
 
-    out = _Collector()
+    pieces: dict[str, list[str]] = {}
     headers: list[str] = []
-    current: _Kind | None = None
+    current: _Kind | None = None  # None: under no header
     impression_started = False
     trailing_addendum = False
     cut_pending = False  # a header-started short section that may end after its first paragraph
     suppress_until: tuple[int, int] | None = None  # a preliminary read runs to this FINAL banner
 
-    def target(kind: _Kind | None) -> str:
+    def add(kind: _Kind | None, piece: str) -> None:
         if kind is not None:
-            return _TARGET[kind]
-        return "other" if has_findings or impression_started else "findings"
-
-    def emit(text: str, start: int, end: int) -> None:
-        nonlocal current, cut_pending
-        if cut_pending:
-            first = _NON_BLANK.search(text, start, end)
-            if first is None:
-                return
-            cut_pending = False
-            split_at = _section_end(text, first.start(), end)
-            if split_at is not None:
-                out.add(target(current), start, split_at)
-                current = None
-                start = split_at
-        out.add(target(current), start, end)
+            name = _TARGET[kind]
+        else:
+            name = "other" if has_findings or impression_started else "findings"
+        pieces.setdefault(name, []).append(piece)
 
     for run, (hint, text, events) in enumerate(scanned):
-        out.new_run(text)
         if hint is not None:
             current = hint
             cut_pending = False
@@ -598,59 +573,60 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
                 impression_started = True
             trailing_addendum = hint == "addendum" and impression_started
         pos = 0
-        for index, event in enumerate(events):
-            emit(text, pos, event.cut)
-            pos = event.resume
-            if suppress_until is not None:
-                if suppress_until == (run, index):
-                    suppress_until = None
-                    out.add("other", event.cut, event.resume)
+        for index, (cut, resume, event_type, kind, strong, label) in enumerate(
+            [*events, (len(text), len(text), _END, None, True, "")]
+        ):
+            if event_type == _HEADER and (
+                (suppress_until is not None and suppress_until != (run, index))
+                or (trailing_addendum and kind in _MAIN_KINDS)
+                or (kind == "impression" and not strong and has_strong_impression)
+            ):
+                continue  # not a header here: its text stays with the text around it
+            if event_type in (_LINE, _FINAL) and suppress_until not in (None, (run, index)):
+                continue  # a banner or trailer inside a preliminary read: part of it
+            # The text since the previous event belongs to the current section.
+            if cut_pending and (first := _NON_BLANK.search(text, pos, cut)) is not None:
+                cut_pending = False
+                split_at = _section_end(text, first.start(), cut)
+                if split_at is not None:
+                    add(current, text[pos:split_at])
                     current = None
-                elif event.type != _RULE:
-                    out.add(target(current), event.cut, event.resume)
-                continue
-            if event.type == _RULE:
-                continue
-            if event.type != _HEADER:
-                out.add("other", event.cut, event.resume)
+                    pos = split_at
+            if cut > pos:
+                add(current, text[pos:cut])
+            pos = resume
+            if event_type == _HEADER and kind is not None:
+                if kind == "prelim":
+                    final = _find_final(scanned, run, index)
+                    if final is not None:
+                        suppress_until = final
+                    elif text[resume : resume + 1] in ("\n", ""):  # a bare "PRELIMINARY REPORT" line
+                        add("other", text[cut:resume])
+                        current = None
+                        cut_pending = False
+                        continue
+                headers.append(label)
+                current = kind
+                if kind in ("impression", "combined"):
+                    impression_started = True
+                    trailing_addendum = False
+                elif kind == "addendum" and impression_started:
+                    trailing_addendum = True
+                cut_pending = not has_findings and kind in _SHORT_KINDS and not trailing_addendum
+            elif event_type in (_LINE, _FINAL):
+                suppress_until = None
+                add("other", text[cut:resume])
                 current = None
                 cut_pending = False
-                continue
-            kind = event.kind
-            if kind is None:  # pragma: no cover - every header event has a kind
-                continue
-            if (trailing_addendum and kind in _MAIN_KINDS) or (
-                kind == "impression" and not event.strong and has_strong_impression
-            ):
-                out.add(target(current), event.cut, event.resume)  # not a header here: keep it verbatim
-                continue
-            if kind == "prelim":
-                final = _find_final(scanned, run, index)
-                if final is not None:
-                    suppress_until = final
-                elif text[event.resume : event.resume + 1] in ("\n", ""):
-                    out.add("other", event.cut, event.resume)  # a bare "PRELIMINARY REPORT" line: a banner
-                    current = None
-                    cut_pending = False
-                    continue
-            headers.append(event.label)
-            current = kind
-            if kind in ("impression", "combined"):
-                impression_started = True
-                trailing_addendum = False
-            elif kind == "addendum" and impression_started:
-                trailing_addendum = True
-            cut_pending = not has_findings and kind in _SHORT_KINDS and not trailing_addendum
-        emit(text, pos, len(text))
 
     sections = Sections(
-        indication=out.section("indication"),
-        comparison=out.section("comparison"),
-        technique=out.section("technique"),
-        findings=out.section("findings"),
-        impression=out.section("impression"),
-        addendum=out.section("addendum"),
-        other=out.section("other"),
+        indication=_normalise(pieces.get("indication")),
+        comparison=_normalise(pieces.get("comparison")),
+        technique=_normalise(pieces.get("technique")),
+        findings=_normalise(pieces.get("findings")),
+        impression=_normalise(pieces.get("impression")),
+        addendum=_normalise(pieces.get("addendum")),
+        other=_normalise(pieces.get("other")),
     )
     return SplitResult(sections, tuple(headers))
 

@@ -44,7 +44,9 @@ class S3ObjectStore:
     def list(self, prefix: str) -> list[str]:
         keys: list[str] = []
         with _mapped(prefix):
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=prefix
+            ):
                 keys.extend(str(item["Key"]) for item in page.get("Contents", []))
         return sorted(keys)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,7 +15,7 @@ __all__ = ["SecretsManagerSource"]
 
 
 class SecretsManagerSource:
-    """A secret's binary value, or its string value as UTF-8. The value is never logged nor put in an error."""
+    """A secret's binary value, or its string value as UTF-8; never logged, never put in an error."""
 
     def __init__(self, *, secrets_client: Any = None) -> None:
         self._client = secrets_client
@@ -39,3 +41,8 @@ class SecretsManagerSource:
         if not value:
             raise ConfigurationError("the secret is empty", where="PSEUDONYM_KEY_SECRET_ARN")
         return bytes(value)
+
+    def cached(self, secret_id: str) -> Callable[[], bytes]:
+        """A getter that reads the secret on its first call and returns the same bytes afterwards: one read
+        per container, and not at import, so a cold start makes no network call before the first message."""
+        return cache(lambda: self.get(secret_id))

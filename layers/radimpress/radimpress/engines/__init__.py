@@ -15,7 +15,15 @@ from typing import Any
 from radimpress.engines.base import Draft, DraftContext, Engine
 from radimpress.errors import ConfigurationError
 
-__all__ = ["Draft", "DraftContext", "Engine", "EngineFactory", "build_engine", "engine_names", "register_engine"]
+__all__ = [
+    "Draft",
+    "DraftContext",
+    "Engine",
+    "EngineFactory",
+    "build_engine",
+    "engine_names",
+    "register_engine",
+]
 
 EngineFactory = Callable[..., Engine]
 
@@ -49,7 +57,9 @@ def build_engine(name: str = "retrieval", **options: Any) -> Engine:
     """
     factory = _FACTORIES.get(name)
     if factory is None:
-        raise ConfigurationError(f"unknown engine {name!r}; known: {', '.join(engine_names())}", where="engine")
+        raise ConfigurationError(
+            f"unknown engine {name!r}; known: {', '.join(engine_names())}", where="engine"
+        )
     try:
         inspect.signature(factory).bind(**options)
     except TypeError as exc:  # an option the factory does not take, or a required one missing

@@ -4,8 +4,8 @@ Nearest-neighbour retrieval over (findings, impression) pairs. Findings are norm
 de-identification mark ``XXXX`` removed, punctuation as spaces), turned into word unigrams and bigrams and
 weighted by TF-IDF (sublinear tf ``1 + ln tf``, smoothed idf ``ln((1 + n) / (1 + df)) + 1``, rows L2
 normalised), and compared by cosine similarity through an inverted index in plain Python: no numpy or
-scikit-learn to import, an index of the 2,491 bundled IU pairs builds in well under a second and a draft
-takes about a millisecond.
+scikit-learn to import. The index of the 2,491 bundled IU pairs builds in well under a second; a draft
+takes a millisecond or two, as the search is exact but prunes (see ``_top``).
 
 Reports whose normalised findings are identical form one document (boilerplate normal studies repeat
 word for word); its impression is the most frequent among them, the first written on a tie. Ties between
@@ -28,9 +28,9 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress, pairwise
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple, TypeGuard
 
 from radimpress.engines.base import Draft, DraftContext
 from radimpress.errors import ConfigurationError
@@ -60,7 +60,7 @@ def normalise_findings(text: str) -> str:
 def _term_counts(normalised: str) -> Counter[str]:
     """Word unigrams and bigrams (joined by a space, so they cannot collide with a unigram)."""
     words = normalised.split()
-    return Counter(chain(words, map(" ".join, zip(words, words[1:], strict=False))))
+    return Counter(chain(words, map(" ".join, pairwise(words))))
 
 
 def read_pairs(path: Path) -> Iterator[tuple[str, str]]:
@@ -83,8 +83,12 @@ def read_pairs(path: Path) -> Iterator[tuple[str, str]]:
         if not isinstance(row, dict):
             raise ConfigurationError("not a JSON object", where=f"{path.name}:{number}")
         findings, impression = row.get("findings"), row.get("impression")
-        if isinstance(findings, str) and isinstance(impression, str) and findings.strip() and impression.strip():
+        if _text(findings) and _text(impression):
             yield findings, impression
+
+
+def _text(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,14 @@ class Neighbour:
     findings: str
     impression: str
     reports: int
+
+
+class _Postings(NamedTuple):
+    """The documents holding a term, in file order, with the term's weight in each."""
+
+    documents: tuple[int, ...]
+    weights: tuple[float, ...]
+    max_weight: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +156,7 @@ class RetrievalEngine:
 
         n = len(self._documents)
         self._idf = {term: math.log((1 + n) / (1 + df)) + 1.0 for term, df in document_frequency.items()}
-        self._postings: dict[str, list[tuple[int, float]]] = {}  # term -> (document, weight), file order
+        postings: dict[str, tuple[list[int], list[float]]] = {}
         self._vectors: list[dict[str, float]] = []  # document -> {term: weight}, unit length
         for document, counts in enumerate(vectors):
             weights = {term: (1.0 + math.log(tf)) * self._idf[term] for term, tf in counts.items()}
@@ -152,8 +164,13 @@ class RetrievalEngine:
             unit = {term: weight / norm for term, weight in weights.items()}
             self._vectors.append(unit)
             for term, weight in unit.items():
-                self._postings.setdefault(term, []).append((document, weight))
-        self._max_weight = {term: max(w for _, w in postings) for term, postings in self._postings.items()}
+                documents, term_weights = postings.setdefault(term, ([], []))
+                documents.append(document)
+                term_weights.append(weight)
+        self._postings = {
+            term: _Postings(tuple(documents), tuple(weights), max(weights))
+            for term, (documents, weights) in postings.items()
+        }
 
         suffix = ":leave-one-out" if exclude_identical_findings else ""
         self.model_id = f"retrieval-tfidf:{digest.hexdigest()[:12]}{suffix}"
@@ -178,52 +195,75 @@ class RetrievalEngine:
         return f"RetrievalEngine(model_id={self.model_id!r}, pairs={self.pairs}, documents={self.documents})"
 
     def _top(self, normalised: str, k: int) -> tuple[list[tuple[int, float]], float]:
-        """The ``k`` best (document, dot product) pairs, best first, and the query vector's norm.
+        """The ``k`` best (document, dot product) pairs with a positive score, best first, and the query norm.
 
-        Exact, but does not score every document (MaxScore, term at a time): query terms are taken in
-        decreasing order of the most they can add to any document's score. Once the terms left could not
-        lift a document never seen yet to the k-th best score so far, only the documents already seen are
-        scored further, through their own vectors, dropping each as soon as it can no longer reach the
-        k-th best. Every document's score is summed in the same term order, so the floats (and with them
-        the ties, broken by file order) are those of scoring everything.
+        Exact, without scoring every document (MaxScore, term at a time). Query terms are taken rarest
+        first, each adding to every document it occurs in, until the terms left could not lift a document
+        to the k-th best score so far. Then only documents whose partial score can still make it are
+        finished, through their own vectors, best partial first, each dropped as soon as it cannot. Every
+        score is summed in the same term order, so the floats (and with them the ties, which go to the
+        earlier document) are those of scoring everything.
         """
         query = sorted(
-            (
-                ((1.0 + math.log(tf)) * self._idf[term], term)
-                for term, tf in _term_counts(normalised).items()
-                if term in self._postings  # a term no indexed report has carries no weight (as in sklearn)
-            ),
-            key=lambda wt: (-wt[0] * self._max_weight[wt[1]], wt[1]),
+            (len(postings.documents), term, (1.0 + math.log(tf)) * self._idf[term], postings)
+            for term, tf in _term_counts(normalised).items()
+            # a term no indexed report has carries no weight (as in scikit-learn)
+            if (postings := self._postings.get(term)) is not None
         )
-        norm = math.sqrt(math.fsum(w * w for w, _ in query))
-        bounds = [w * self._max_weight[term] for w, term in query]
-        left = [math.fsum(bounds[i:]) for i in range(len(bounds))] + [0.0]  # most the terms from i add
-        excluded = self._by_findings.get(normalised) if self.exclude_identical_findings else None
-        scores: dict[int, float] = {}
-        threshold = 0.0
+        if not query:
+            return [], 0.0
+        # left[i]: the most the terms from position i on can add to any score: the sum of their largest
+        # products, or (Cauchy-Schwarz: document vectors have unit length) the norm of their weights.
+        left = [0.0] * (len(query) + 1)
+        bound_sum = square_sum = 0.0
+        for i in range(len(query) - 1, -1, -1):
+            _, _, weight, postings = query[i]
+            bound_sum += weight * postings.max_weight
+            square_sum += weight * weight
+            left[i] = min(bound_sum, math.sqrt(square_sum))
+        norm = math.sqrt(square_sum)
+
+        scores = [0.0] * len(self._documents)
+        if self.exclude_identical_findings and (same := self._by_findings.get(normalised)) is not None:
+            scores[same] = -math.inf
+        floor = best = 0.0  # floor: the k-th best score so far less the rounding slack; best: the best
         done = 0
-        for weight, term in query:  # 1) every document the terms reach
-            if done and left[done] < threshold * (1.0 - _ROUNDING) and left[done] < left[0] - left[done]:
-                break  # a document not seen yet can no longer make the top k
-            for document, document_weight in self._postings[term]:
-                scores[document] = scores.get(document, 0.0) + weight * document_weight
+        for _, _, weight, postings in query:  # 1) the rarest terms, into every document they occur in
+            if left[done] < floor:
+                break  # a document not reached yet can no longer make the top k
+            for document, document_weight in zip(postings.documents, postings.weights, strict=True):
+                scores[document] += weight * document_weight
             done += 1
-            scores.pop(excluded, None)  # type: ignore[arg-type]  # None is never a key
-            if len(scores) >= k and left[done] < left[0] - left[done]:  # else no break is possible yet
-                threshold = max(scores.values()) if k == 1 else heapq.nlargest(k, scores.values())[-1]
-        floor = threshold * (1.0 - _ROUNDING)
-        for position in range(done, len(query)):  # 2) only the documents seen, while they can make it
-            scores = {d: s for d, s in scores.items() if s + left[position] >= floor}
-            weight, term = query[position]
-            for document in scores:
-                document_weight = self._vectors[document].get(term)
-                if document_weight is not None:
-                    scores[document] += weight * document_weight
-            if len(scores) >= k:
-                threshold = max(scores.values()) if k == 1 else heapq.nlargest(k, scores.values())[-1]
-                floor = threshold * (1.0 - _ROUNDING)
-        best = heapq.nsmallest(k, scores.items(), key=lambda ds: (-ds[1], ds[0]))
-        return [(document, score) for document, score in best if score > 0.0], norm
+            if k == 1:  # scores only grow: the best is the old best or one just raised
+                best = max(best, *map(scores.__getitem__, postings.documents))
+                floor = best * (1.0 - _ROUNDING)
+            elif k < len(scores):
+                floor = heapq.nlargest(k, scores)[-1] * (1.0 - _ROUNDING)
+
+        rest = [(term, weight, left[position]) for position, (_, term, weight, _) in enumerate(query)][done:]
+        reach = floor - left[done]
+        found: list[tuple[float, int]] = []  # (score, -document), the k best finished so far, worst first
+        partial = list(compress(range(len(scores)), map(reach.__le__, scores)))
+        partial.sort(key=scores.__getitem__, reverse=True)  # stable: equal scores stay in file order
+        for document in partial:  # 2) finish the best partial scores while they can make the top k
+            score = scores[document]
+            if score + left[done] < floor:
+                break  # sorted by partial score: no later document can make it either
+            vector = self._vectors[document]
+            for term, weight, still in rest:
+                if score + still < floor:
+                    break  # this one can no longer make it
+                shared = vector.get(term)
+                if shared is not None:
+                    score += weight * shared
+            else:
+                heapq.heappush(found, (score, -document))
+                if len(found) > k:
+                    heapq.heappop(found)  # the lowest score; on a tie the later document
+                if len(found) == k:
+                    floor = max(floor, found[0][0] * (1.0 - _ROUNDING))
+        ranked = sorted(found, reverse=True)  # best first; on a tie the earlier document
+        return [(-negated, score) for score, negated in ranked if score > 0.0], norm
 
     def nearest(self, findings: str, k: int = 5) -> tuple[Neighbour, ...]:
         """Up to ``k`` most similar documents, best first (ties: file order); none that share no term."""

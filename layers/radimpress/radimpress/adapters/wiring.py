@@ -1,0 +1,46 @@
+"""The composition root: each function's domain service built from its settings and the production adapters.
+
+Handlers call these; nothing here creates a client (adapters do that on first use). The completion side
+(scoring, pyarrow) is imported inside :func:`completion_batch`, so the ingest handler never loads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from radimpress.adapters.idempotency import IdempotentSubmit
+from radimpress.adapters.s3 import S3ObjectStore
+from radimpress.adapters.sagemaker import SageMakerAsyncClient
+from radimpress.adapters.secrets import SecretsManagerSource
+from radimpress.config import CompletionSettings, IngestSettings
+from radimpress.ingest import Ingestor
+from radimpress.ports import utc_now
+
+if TYPE_CHECKING:
+    from radimpress.completion import CompletionBatch
+
+__all__ = ["completion_batch", "ingest_service"]
+
+
+def ingest_service(settings: IngestSettings) -> tuple[Ingestor, IdempotentSubmit]:
+    """The ingestor, and its idempotency guard (the handler registers each invocation's context on it)."""
+    once = IdempotentSubmit(settings.idempotency_table)
+    ingestor = Ingestor(
+        store=S3ObjectStore(settings.bucket_name),
+        inference=SageMakerAsyncClient(),
+        settings=settings,
+        pseudonym_key=SecretsManagerSource().cached(settings.pseudonym_key_secret_arn),
+        clock=utc_now,
+        once=once,
+    )
+    return ingestor, once
+
+
+def completion_batch(settings: CompletionSettings, *, batch_id: str) -> CompletionBatch:
+    """A batch of completions on the data bucket whose results are written as Parquet when it closes."""
+    from radimpress.adapters.parquet import write_results  # noqa: PLC0415 - pyarrow only on this path
+    from radimpress.completion import CompletionBatch  # noqa: PLC0415
+
+    return CompletionBatch(
+        S3ObjectStore(settings.bucket_name), settings, batch_id=batch_id, write=write_results
+    )

@@ -1,0 +1,151 @@
+"""moto in server mode, in its own process, on a free port of 127.0.0.1: the embedded AWS of ``make demo``.
+
+moto runs as a subprocess (``python -m moto.server``), not in-process: its request handling then has its own
+interpreter and core instead of competing for the GIL with the functions, the pollers and the local endpoint.
+Every boto3 client of the demo reaches it through ``AWS_ENDPOINT_URL`` (:meth:`MotoServer.client_environment`),
+with fake credentials: moto accepts any.
+
+::
+
+    with moto_server() as server:
+        os.environ.update(server.client_environment())
+        boto3.client("s3").list_buckets()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from radimpress.errors import ConfigurationError
+
+__all__ = [
+    "ACCOUNT_ID",
+    "DEFAULT_REGION",
+    "MotoServer",
+    "client_environment",
+    "free_port",
+    "moto_server",
+]
+
+HOST = "127.0.0.1"
+DEFAULT_REGION = "us-east-1"
+#: moto's default account: every ARN the embedded AWS hands out carries it.
+ACCOUNT_ID = "123456789012"
+_READY_PATH = "/moto-api/data.json"  # moto's own API: answers as soon as the server dispatches requests
+_START_ATTEMPTS = 3
+
+
+def free_port(host: str = HOST) -> int:
+    """A TCP port nothing listens on right now (the OS picks it); the caller binds it soon after."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def client_environment(endpoint_url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
+    """What boto3 needs to talk to the embedded AWS: the endpoint, fake credentials and a region."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials, not a secret
+        "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }
+
+
+@dataclass
+class MotoServer:
+    """A running moto server process."""
+
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+    region: str = DEFAULT_REGION
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def client_environment(self) -> dict[str, str]:
+        return client_environment(self.endpoint_url, self.region)
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL if it has not exited after ``timeout`` seconds. Idempotent."""
+        if self.running():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - fixed http://127.0.0.1 URL
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start(*, region: str = DEFAULT_REGION, log_path: Path | None = None, timeout: float = 30.0) -> MotoServer:
+    """Start moto on a free port and wait until it answers. ConfigurationError if it never does.
+
+    The port is picked free just before moto binds it; if another process takes it in between, moto exits
+    and a new port is tried.
+    """
+    for _attempt in range(_START_ATTEMPTS):
+        port = free_port()
+        log: IO[bytes] | None = log_path.open("ab") if log_path is not None else None
+        sink: IO[bytes] | int = log if log is not None else subprocess.DEVNULL
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter running moto's documented entry point
+            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=sink,
+            env=environment,
+        )
+        server = MotoServer(HOST, port, process, region, log)
+        deadline = time.monotonic() + timeout
+        while server.running() and time.monotonic() < deadline:
+            if _answers(f"{server.endpoint_url}{_READY_PATH}"):
+                return server
+            time.sleep(0.1)
+        server.stop()
+    raise ConfigurationError(
+        f"moto server did not start within {timeout:.0f}s after {_START_ATTEMPTS} attempts "
+        "(is moto[server] installed? `pip install -e '.[dev]'`)",
+        where="moto",
+    )
+
+
+@contextlib.contextmanager
+def moto_server(
+    *, region: str = DEFAULT_REGION, log_path: Path | None = None, timeout: float = 30.0
+) -> Iterator[MotoServer]:
+    """A moto server for the ``with`` block; stopped on exit, whatever happened inside."""
+    server = start(region=region, log_path=log_path, timeout=timeout)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,181 @@
+"""The producer side of the IngestQueue: what an interface engine's SQS sender does with each payload.
+
+SQS bodies are text restricted to XML's character set, so a payload goes:
+
+* as it is, when it is UTF-8 text of allowed characters (most HL7 v2 and plain-text reports);
+* base64-encoded with the message attribute ``content-encoding`` = ``base64`` otherwise (MLLP framing bytes
+  ``0x0B``/``0x1C``, Latin-1 or cp1252 bytes, binary sent by mistake);
+* as a claim check when the body would exceed SQS's 256 KB: the (encoded) body is put under
+  ``inbound/<sha256>`` in the bucket and the message carries the Amazon SQS Extended Client's pointer
+  ``["software.amazon.payloadoffloading.PayloadS3Pointer", {"s3BucketName", "s3Key"}]``.
+
+Messages go out with ``SendMessageBatch`` (up to 10 entries, 256 KB in all). The producer keeps at most
+``max_queued`` messages waiting in the queue: moto's ``ReceiveMessage`` scans the whole queue for every
+message it returns, so a queue holding the entire feed would make the embedded SQS, not the pipeline, the
+bottleneck. Real SQS needs no such pacing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from radimpress.samplefeed import FeedItem
+
+__all__ = ["EXTENDED_CLIENT_POINTER", "Encoded", "Producer", "Sent", "encode_payload"]
+
+SQS_BODY_LIMIT = 256 * 1024
+_BATCH_BYTES = 240 * 1024  # SendMessageBatch's 256 KB covers every entry and attribute: keep a margin
+_BATCH_ENTRIES = 10
+EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One SQS message as the producer sends it."""
+
+    body: str
+    attributes: dict[str, dict[str, str]]
+    encoding: str  # "text", "base64", or "claim-check" (+ the claimed body's own encoding)
+    claimed: tuple[str, bytes] | None = None  # (key, object) to put in the bucket first
+
+
+def _sqs_text(payload: bytes) -> str | None:
+    """``payload`` as an SQS body when it is UTF-8 text of characters SQS accepts; ``None`` otherwise."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _NOT_SQS_TEXT.search(text) else text
+
+
+def encode_payload(payload: bytes, *, bucket: str, claim_check_over: int = SQS_BODY_LIMIT) -> Encoded:
+    """How a producer sends ``payload`` (see the module docstring)."""
+    text = _sqs_text(payload)
+    attributes: dict[str, dict[str, str]] = {}
+    encoding = "text"
+    if text is None:
+        text = base64.b64encode(payload).decode("ascii")
+        attributes["content-encoding"] = {"DataType": "String", "StringValue": "base64"}
+        encoding = "base64"
+    if len(text.encode("utf-8")) <= claim_check_over:
+        return Encoded(text, attributes, encoding)
+    key = f"inbound/{hashlib.sha256(payload).hexdigest()}"
+    pointer = json.dumps([EXTENDED_CLIENT_POINTER, {"s3BucketName": bucket, "s3Key": key}])
+    size = {"DataType": "Number", "StringValue": str(len(text.encode("utf-8")))}
+    return Encoded(
+        pointer,
+        {**attributes, "ExtendedPayloadSize": size},
+        f"claim-check+{encoding}",
+        (key, text.encode("utf-8")),
+    )
+
+
+@dataclass
+class Sent:
+    """What went into the queue."""
+
+    messages: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_encoding: Counter[str] = field(default_factory=Counter)
+    #: outcome units: one per report message in a payload, one per payload that holds no readable report
+    units: int = 0
+    duplicate_units: int = 0
+    malformed: int = 0
+    #: sha256 of each body sent -> its units (to count what ends in the DLQ in units)
+    body_units: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def units_of(item: FeedItem) -> int:
+    """How many outcomes (result, error record, deduplicated) one payload should give."""
+    return max(1, len(item.expected))
+
+
+class Producer:
+    """Sends feed items to the ingest queue (see the module docstring)."""
+
+    def __init__(
+        self,
+        sqs: Any,
+        s3: Any,
+        *,
+        queue_url: str,
+        bucket: str,
+        claim_check_over: int = SQS_BODY_LIMIT,
+        max_queued: int = 100,
+        consumed: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.sqs = sqs
+        self.s3 = s3
+        self.queue_url = queue_url
+        self.bucket = bucket
+        self.claim_check_over = claim_check_over
+        self.max_queued = max_queued
+        self.consumed = consumed
+        self.sent = Sent()
+
+    def _depth(self) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def _wait_for_room(self, needed: int) -> None:
+        """Block while the queue holds more than ``max_queued`` messages (the consumer's count is a cheap
+        first guess; the queue's own count decides)."""
+        while self.sent.messages - self.consumed() + needed > self.max_queued:
+            if self._depth() + needed <= self.max_queued:
+                return
+            time.sleep(0.05)
+
+    def _flush(self, entries: list[dict[str, Any]]) -> None:
+        if not entries:
+            return
+        self._wait_for_room(len(entries))
+        response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        if response.get("Failed"):
+            codes = ", ".join(sorted({str(f.get("Code")) for f in response["Failed"]}))
+            raise RuntimeError(f"SendMessageBatch refused {len(response['Failed'])} messages: {codes}")
+        self.sent.messages += len(entries)
+
+    def send(self, items: Iterable[FeedItem]) -> Sent:
+        """Send every item, in order, in batches; returns (and keeps) the totals."""
+        started = time.perf_counter()
+        entries: list[dict[str, Any]] = []
+        size = 0
+        for item in items:
+            encoded = encode_payload(item.payload, bucket=self.bucket, claim_check_over=self.claim_check_over)
+            if encoded.claimed is not None:
+                key, data = encoded.claimed
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+            entry: dict[str, Any] = {"Id": str(len(entries)), "MessageBody": encoded.body}
+            if encoded.attributes:
+                entry["MessageAttributes"] = encoded.attributes
+            entry_size = len(encoded.body.encode("utf-8")) + 200 * len(encoded.attributes)
+            if entries and (len(entries) == _BATCH_ENTRIES or size + entry_size > _BATCH_BYTES):
+                self._flush(entries)
+                entries, size = [], 0
+                entry["Id"] = "0"
+            entries.append(entry)
+            size += entry_size
+            units = units_of(item)
+            digest = hashlib.sha256(encoded.body.encode("utf-8")).hexdigest()
+            self.sent.body_units[digest] = units
+            self.sent.by_kind[item.kind] += 1
+            self.sent.by_encoding[encoded.encoding] += 1
+            self.sent.units += units
+            self.sent.duplicate_units += units if item.kind == "duplicate" else 0
+            self.sent.malformed += item.kind == "malformed"
+        self._flush(entries)
+        self.sent.seconds = time.perf_counter() - started
+        return self.sent

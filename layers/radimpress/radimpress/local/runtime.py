@@ -1,0 +1,496 @@
+"""The whole pipeline on one machine: embedded AWS, the stack from the template, the endpoint, the functions.
+
+::
+
+    with LocalRuntime(RuntimeOptions(workdir=Path(".demo"))) as runtime:
+        runtime.start_pollers()
+        runtime.send(feed_items)
+        runtime.wait_until_settled()
+        runtime.stop_pollers()
+        runtime.run_nightly(date.today())
+        mirror = runtime.download(["results/", "errors/", "evaluations/"])
+
+Starting it: moto in its own process (:mod:`radimpress.local.moto_server`), every template resource created
+or stood in for (:mod:`radimpress.local.resources`), boto3 pointed at moto and the SageMaker runtime client at
+the local endpoint (:mod:`radimpress.local.endpoint`, serving the embedded engine), each function's handler
+loaded from ``functions/<dir>/app.py`` with the environment the template gives it, and one
+:class:`~radimpress.local.poller.SqsPoller` per SQS event of the template. The process environment is
+restored on exit.
+
+For speed the runtime may shorten two settings, and :attr:`LocalRuntime.adjustments` says which: the
+queues' ``VisibilityTimeout`` (a failed record reappears after seconds, not minutes) and the event sources'
+``MaximumBatchingWindowInSeconds`` (the last partial batch is not held for the full window).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from radimpress.engines import build_engine
+from radimpress.engines.base import Engine
+from radimpress.errors import ConfigurationError
+from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
+from radimpress.local.moto_server import MotoServer, client_environment
+from radimpress.local.moto_server import start as start_moto
+from radimpress.local.poller import EventSource, FunctionSpec, Handler, SqsPoller
+from radimpress.local.producer import Producer, Sent
+from radimpress.local.query import GlueTable
+from radimpress.local.resources import LocalStack, create_stack
+from radimpress.local.scheduler import ScheduledRun, invoke_scheduled, schedule_event
+from radimpress.prompts import STUDY_PROMPT
+from radimpress.samplefeed import FeedItem
+
+__all__ = ["LocalRuntime", "RuntimeOptions", "repository_root"]
+
+_FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+_SETTLE_POLL = 0.1
+_instances = itertools.count(1)
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The directory holding ``template.yaml`` at or above ``start`` (default: the cwd, then this file)."""
+    anchors = [start.resolve()] if start else [Path.cwd().resolve(), Path(__file__).resolve()]
+    for anchor in anchors:
+        for directory in (anchor, *anchor.parents):
+            if (directory / "template.yaml").is_file() and (directory / "functions").is_dir():
+                return directory
+    raise ConfigurationError("no template.yaml with a functions/ folder above the working directory")
+
+
+@dataclass
+class RuntimeOptions:
+    """How to start the local pipeline."""
+
+    workdir: Path
+    root: Path | None = None  # the repository (template.yaml, functions/); found from the cwd by default
+    #: template parameter overrides (on top of the local placeholders for the model image and artifact)
+    parameters: dict[str, str] = field(default_factory=dict)
+    #: shorten every queue's VisibilityTimeout to this many seconds (None: the template's)
+    visibility_timeout: int | None = None
+    #: shorten every SQS event's MaximumBatchingWindowInSeconds to this (None: the template's)
+    batching_window: float | None = None
+    engine: Engine | None = None  # default: the retrieval engine, leave-one-out (the feed is IU reports)
+    #: claim-check threshold of the producer (bytes of body); SQS's limit by default
+    claim_check_over: int = 256 * 1024
+    max_queued: int = 100
+    moto_log: Path | None = None
+
+
+@dataclass
+class Adjustment:
+    """A setting the runtime changed from the template's value, for speed; printed by the demo."""
+
+    what: str
+    template_value: str
+    local_value: str
+
+
+def _load_handler(code_dir: Path, handler: str, name: str) -> tuple[ModuleType, Handler]:
+    """Import ``<code_dir>/<module>.py`` under a unique module name (its own module state, as a Lambda
+    execution environment has) and return the module and its handler function."""
+    module_name, _, function_name = handler.rpartition(".")
+    path = code_dir / f"{module_name.replace('.', '/')}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigurationError("handler module not found", where=str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise ConfigurationError(f"no callable {function_name}", where=str(path))
+    return module, function
+
+
+class LocalRuntime:
+    """The local pipeline; see the module docstring. A context manager: everything stops on exit."""
+
+    def __init__(self, options: RuntimeOptions) -> None:
+        self.options = options
+        self.root = options.root or repository_root()
+        self.instance = next(_instances)
+        self.adjustments: list[Adjustment] = []
+        self.moto: MotoServer | None = None
+        self.stack: LocalStack | None = None
+        self.endpoint: LocalAsyncEndpoint | None = None
+        self.pollers: dict[str, SqsPoller] = {}
+        self.functions: dict[str, FunctionSpec] = {}
+        self.handlers: dict[str, Handler] = {}
+        self.producer: Producer | None = None
+        self.startup_seconds: dict[str, float] = {}
+        self._clients: dict[str, Any] = {}
+        self._saved_environment: dict[str, str] | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> LocalRuntime:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _timed(self, label: str, started: float) -> None:
+        self.startup_seconds[label] = time.perf_counter() - started
+
+    def start(self) -> None:
+        self.options.workdir.mkdir(parents=True, exist_ok=True)
+        self._saved_environment = dict(os.environ)
+        started = time.perf_counter()
+        self.moto = start_moto(log_path=self.options.moto_log)
+        os.environ.update(client_environment(self.moto.endpoint_url, self.moto.region))
+        self._timed("moto", started)
+
+        started = time.perf_counter()
+        self.stack = create_stack(self.root / "template.yaml", self.client, parameters=self.options.parameters)
+        self._shorten_visibility()
+        self._timed("resources", started)
+
+        started = time.perf_counter()
+        self.endpoint = LocalAsyncEndpoint(
+            self._endpoint_config(),
+            self.options.engine or build_engine("retrieval", exclude_identical_findings=True),
+            s3=self.client("s3"),
+            sns=self.client("sns"),
+        ).start()
+        self._timed("endpoint", started)
+
+        started = time.perf_counter()
+        self._load_functions()
+        self._timed("functions", started)
+
+    def close(self) -> None:
+        self.stop_pollers()
+        if self.endpoint is not None:
+            self.endpoint.stop()
+            self.endpoint = None
+        if self.moto is not None:
+            self.moto.stop()
+            self.moto = None
+        if self._saved_environment is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environment)
+            self._saved_environment = None
+        _reset_adapter_clients()
+
+    # ------------------------------------------------------------------ AWS clients
+
+    def client(self, service: str) -> Any:
+        """One boto3 client per service, pointed at the embedded AWS (thread-safe once created)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, config=Config(max_pool_connections=32, retries={"mode": "standard", "max_attempts": 4})
+            )
+        return self._clients[service]
+
+    @property
+    def require_stack(self) -> LocalStack:
+        if self.stack is None:
+            raise RuntimeError("the runtime is not started")
+        return self.stack
+
+    # ------------------------------------------------------------------ configuration from the template
+
+    def _shorten_visibility(self) -> None:
+        seconds = self.options.visibility_timeout
+        stack = self.require_stack
+        if seconds is None:
+            return
+        for queue in stack.resolved.of_type("AWS::SQS::Queue"):
+            template_value = str(queue.properties.get("VisibilityTimeout", "30"))
+            if int(template_value) <= seconds:
+                continue
+            self.client("sqs").set_queue_attributes(
+                QueueUrl=stack.ref(queue.logical_id), Attributes={"VisibilityTimeout": str(seconds)}
+            )
+            self.adjustments.append(Adjustment(f"{queue.logical_id} VisibilityTimeout", f"{template_value} s", f"{seconds} s"))
+
+    def _endpoint_config(self) -> AsyncEndpointConfig:
+        """The local endpoint's settings: the EndpointConfig's AsyncInferenceConfig, or (when the template
+        uses an existing endpoint) the bucket's async prefixes and the inference topics."""
+        stack = self.require_stack
+        ingest = self._function_with_env("ENDPOINT_NAME")
+        environment = stack.function_environment(ingest)
+        configs = stack.resolved.of_type("AWS::SageMaker::EndpointConfig")
+        bucket = environment["BUCKET_NAME"]
+        output = f"s3://{bucket}/async-out/"
+        failure = f"s3://{bucket}/async-failures/"
+        success_topic = stack.ref("SuccessTopic") if "SuccessTopic" in stack.physical_ids else None
+        error_topic = stack.ref("ErrorTopic") if "ErrorTopic" in stack.physical_ids else None
+        concurrency = 4
+        if configs:
+            async_config = configs[0].properties.get("AsyncInferenceConfig", {})
+            output_config = async_config.get("OutputConfig", {})
+            output = output_config.get("S3OutputPath", output)
+            failure = output_config.get("S3FailurePath", failure)
+            notifications = output_config.get("NotificationConfig", {})
+            success_topic = notifications.get("SuccessTopic", success_topic)
+            error_topic = notifications.get("ErrorTopic", error_topic)
+            concurrency = int(async_config.get("ClientConfig", {}).get("MaxConcurrentInvocationsPerInstance", 4))
+        return AsyncEndpointConfig(
+            endpoint_name=environment["ENDPOINT_NAME"],
+            s3_output_path=output,
+            s3_failure_path=failure,
+            success_topic_arn=success_topic,
+            error_topic_arn=error_topic,
+            region=stack.region,
+            max_concurrent_invocations=concurrency,
+            contract=environment.get("MODEL_CONTRACT", "jumpstart-v1"),  # type: ignore[arg-type]
+            prompt_template=environment.get("PROMPT_TEMPLATE", STUDY_PROMPT),
+        )
+
+    def _function_with_env(self, variable: str) -> str:
+        stack = self.require_stack
+        for resource in stack.resolved.enabled():
+            if resource.type in _FUNCTION_TYPES and variable in stack.function_environment(resource.logical_id):
+                return resource.logical_id
+        raise ConfigurationError(f"no function has {variable} in its environment")
+
+    def _function_environment(self, logical_id: str) -> dict[str, str]:
+        environment = self.require_stack.function_environment(logical_id)
+        return {
+            **environment,
+            # X-Ray has no local stand-in: the Powertools tracer is off (the template's Tracing: Active)
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    def _load_functions(self) -> None:
+        """Import every function's handler with its environment; build its SQS pollers."""
+        stack = self.require_stack
+        if self.endpoint is None:
+            raise RuntimeError("the endpoint must start before the functions")
+        os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = self.endpoint.url
+        _reset_adapter_clients()
+        environments = {
+            resource.logical_id: self._function_environment(resource.logical_id)
+            for resource in stack.resolved.enabled()
+            if resource.type in _FUNCTION_TYPES
+        }
+        base = dict(os.environ)
+        for logical_id, environment in environments.items():
+            resource = stack.resource(logical_id)
+            properties = resource.properties
+            code_dir = (self.root / str(properties["CodeUri"])).resolve()
+            os.environ.update(environment)  # the handler reads its settings at import, as at a cold start
+            try:
+                _module, handler = _load_handler(
+                    code_dir, str(properties["Handler"]), f"_radimpress_local_{self.instance}_{logical_id}"
+                )
+            finally:
+                os.environ.clear()
+                os.environ.update(base)
+            name = stack.ref(logical_id)
+            self.functions[logical_id] = FunctionSpec(
+                name=name,
+                arn=stack.attribute(logical_id, "Arn"),
+                memory_mb=int(properties.get("MemorySize", 128)),
+                timeout_seconds=int(properties.get("Timeout", 3)),
+            )
+            self.handlers[logical_id] = handler
+            for event_name, event in (properties.get("Events") or {}).items():
+                if event.get("Type") == "SQS":
+                    self.pollers[f"{logical_id}.{event_name}"] = self._poller(logical_id, event["Properties"])
+        # Variables read at call time (Powertools' LOG_LEVEL, namespace): the union, which agrees here.
+        for environment in environments.values():
+            os.environ.update(environment)
+
+    def _poller(self, logical_id: str, event: Mapping[str, Any]) -> SqsPoller:
+        stack = self.require_stack
+        queue_arn = str(event["Queue"])
+        queue = next(
+            (
+                q.logical_id
+                for q in stack.resolved.of_type("AWS::SQS::Queue")
+                if stack.attribute(q.logical_id, "Arn") == queue_arn
+            ),
+            None,
+        )
+        if queue is None:
+            raise ConfigurationError("the SQS event's queue is not in the template", where=logical_id)
+        window = float(event.get("MaximumBatchingWindowInSeconds", 0))
+        if self.options.batching_window is not None and window > self.options.batching_window:
+            self.adjustments.append(
+                Adjustment(
+                    f"{logical_id} {queue} MaximumBatchingWindowInSeconds",
+                    f"{window:g} s",
+                    f"{self.options.batching_window:g} s",
+                )
+            )
+            window = self.options.batching_window
+        source = EventSource(
+            queue_url=stack.ref(queue),
+            queue_arn=queue_arn,
+            region=stack.region,
+            batch_size=int(event.get("BatchSize", 10)),
+            batching_window_seconds=window,
+            report_batch_item_failures="ReportBatchItemFailures" in (event.get("FunctionResponseTypes") or []),
+        )
+        return SqsPoller(self.client("sqs"), source, self.handlers[logical_id], self.functions[logical_id])
+
+    # ------------------------------------------------------------------ running
+
+    def start_pollers(self) -> None:
+        """One thread per SQS event source mapping (one invocation at a time each)."""
+        self._stop.clear()
+        for name, poller in self.pollers.items():
+            thread = threading.Thread(target=poller.run, args=(self._stop,), name=f"poller-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop_pollers(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads = []
+
+    def poller_for(self, queue_logical_id: str) -> SqsPoller:
+        stack = self.require_stack
+        for poller in self.pollers.values():
+            if poller.source.queue_url == stack.ref(queue_logical_id):
+                return poller
+        raise KeyError(queue_logical_id)
+
+    def send(self, items: Iterable[FeedItem]) -> Sent:
+        """Send the items to the IngestQueue as a producer would (see :mod:`radimpress.local.producer`)."""
+        stack = self.require_stack
+        ingest = self.poller_for("IngestQueue")
+        self.producer = Producer(
+            self.client("sqs"),
+            self.client("s3"),
+            queue_url=stack.ref("IngestQueue"),
+            bucket=stack.ref("DataBucket"),
+            claim_check_over=self.options.claim_check_over,
+            max_queued=self.options.max_queued,
+            consumed=lambda: ingest.stats.deleted,
+        )
+        return self.producer.send(items)
+
+    def queue_depth(self, logical_id: str) -> int:
+        """Messages in the queue: visible, in flight, delayed."""
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.require_stack.ref(logical_id),
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
+        return sum(int(value) for value in attributes.values())
+
+    def settled(self) -> bool:
+        """Nothing left anywhere: checked upstream to downstream, so nothing can be in between."""
+        endpoint = self.endpoint
+        return (
+            self.queue_depth("IngestQueue") == 0
+            and (endpoint is None or endpoint.pending == 0)
+            and self.queue_depth("CompletionQueue") == 0
+            and not any(poller.stats.busy for poller in self.pollers.values())
+        )
+
+    def wait_until_settled(self, timeout: float = 600.0, *, tick: Callable[[], None] | None = None) -> bool:
+        """Block until every message is a result, an error record or in a DLQ (settled twice in a row)."""
+        deadline = time.monotonic() + timeout
+        in_a_row = 0
+        while time.monotonic() < deadline:
+            if tick is not None:
+                tick()
+            in_a_row = in_a_row + 1 if self.settled() else 0
+            if in_a_row >= 2:
+                return True
+            time.sleep(_SETTLE_POLL)
+        return False
+
+    def run_nightly(self, day: date) -> ScheduledRun:
+        """The schedule's target for ``day``, with the function's retries and OnFailure destination."""
+        stack = self.require_stack
+        schedule = stack.resolved.of_type("AWS::Scheduler::Schedule")[0]
+        target = schedule.properties["Target"]
+        function = next(
+            name for name, spec in self.functions.items() if spec.arn == target["Arn"]
+        )
+        invoke_config = stack.resource(function).properties.get("EventInvokeConfig", {})
+        destination = invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        dlq_url = next(
+            (
+                stack.ref(q.logical_id)
+                for q in stack.resolved.of_type("AWS::SQS::Queue")
+                if stack.attribute(q.logical_id, "Arn") == destination
+            ),
+            None,
+        )
+        return invoke_scheduled(
+            self.handlers[function],
+            self.functions[function],
+            schedule_event(target.get("Input"), day=day),
+            maximum_retry_attempts=int(invoke_config.get("MaximumRetryAttempts", 2)),
+            sqs=self.client("sqs"),
+            on_failure_queue_url=dlq_url,
+        )
+
+    # ------------------------------------------------------------------ reading back
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        bucket = self.require_stack.ref("DataBucket")
+        for page in self.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield str(item["Key"])
+
+    def download(self, prefixes: Iterable[str]) -> Path:
+        """Copy the bucket's objects under ``prefixes`` to ``<workdir>/s3/<bucket>/<key>``; the mirror root."""
+        bucket = self.require_stack.ref("DataBucket")
+        mirror = self.options.workdir / "s3"
+        for prefix in prefixes:
+            for key in self.keys(prefix):
+                target = mirror / bucket / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                body = self.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+                target.write_bytes(body)
+        return mirror
+
+    def glue_tables(self) -> tuple[str, list[GlueTable]]:
+        """The Glue database's name and its tables, as the embedded Glue catalog holds them."""
+        stack = self.require_stack
+        database = stack.resolved.of_type("AWS::Glue::Database")[0]
+        name = stack.ref(database.logical_id)
+        tables = self.client("glue").get_tables(DatabaseName=name)["TableList"]
+        return name, [GlueTable.from_glue(table) for table in tables]
+
+    def drain(self, logical_id: str) -> list[dict[str, Any]]:
+        """Every message of a queue (a DLQ, after the run), received and left in place."""
+        messages: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        url = self.require_stack.ref(logical_id)
+        while True:
+            batch = self.client("sqs").receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=0
+            ).get("Messages", [])
+            fresh = [m for m in batch if m["MessageId"] not in seen]
+            if not fresh:
+                return messages
+            seen.update(m["MessageId"] for m in fresh)
+            messages.extend(fresh)
+
+
+def _reset_adapter_clients() -> None:
+    """Forget the production adapters' cached boto3 clients (made for another endpoint, e.g. by a test)."""
+    from radimpress.adapters import _aws  # noqa: PLC0415 - boto3 only once the runtime runs
+
+    _aws.client.cache_clear()
