@@ -17,6 +17,8 @@ from radimpress.ports import ObjectNotFoundError, split_s3_uri
 from radimpress.records import ResultRecord, SubmissionRecord
 
 BUCKET = "radimpress-data-test"
+TABLE = "radimpress-idempotency-test"
+ENDPOINT = "radimpress-dev-endpoint"
 
 
 @dataclass
@@ -156,3 +158,17 @@ def make_result(
         completed_at=completed,
         latency_ms=5000,
     )
+
+
+@dataclass
+class LambdaContextStub:
+    """What Powertools and the handlers read of Lambda's context object."""
+
+    function_name: str = "radimpress-test-Function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:radimpress-test-Function"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    remaining_millis: int = 30_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis

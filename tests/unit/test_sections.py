@@ -430,6 +430,23 @@ def test_several_addenda_are_kept_in_order() -> None:
     assert result.other == "Signed by: X\nSigned by: Y"
 
 
+def test_addendum_begins_and_ends_markers() -> None:
+    # Given an addendum between BEGINS / ENDS banners after the signed report
+    text = (
+        "FINDINGS: Clear.\nIMPRESSION: Normal.\nElectronically signed by: A. Fake, MD\n"
+        "*** ADDENDUM BEGINS ***\nThe prior study from 2020 was reviewed. No change.\n*** ADDENDUM ENDS ***\n"
+        "Signed by: B. Fake, MD"
+    )
+
+    # When split; Then the addendum is its text, the end marker and signatures are in `other`
+    assert split_text(text).as_dict() == sections(
+        findings="Clear.",
+        impression="Normal.",
+        addendum="The prior study from 2020 was reviewed. No change.",
+        other="Electronically signed by: A. Fake, MD\n*** ADDENDUM ENDS ***\nSigned by: B. Fake, MD",
+    )
+
+
 def test_a_preliminary_read_without_final_banner_is_other() -> None:
     # Given a wet read with its own text, and then the report's sections
     text = "WET READ: No pneumothorax.\nFINDINGS: Line in SVC. No pneumothorax.\nIMPRESSION: Line in SVC."

@@ -57,6 +57,8 @@ _WORDS = [
     "ADDENDUM #2",
     "Addendum 3",
     "AMENDED REPORT",
+    "ADDENDUM BEGINS",
+    "ADDENDUM ENDS",
     "WET READ",
     "WET READ VERSION #1",
     "PRELIMINARY REPORT",

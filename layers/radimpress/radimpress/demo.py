@@ -1,99 +1,306 @@
-"""``make demo``: read the sample feed and print what came out.
+"""``make demo``: the whole pipeline on one machine, from the sample feed to the study's ROUGE table.
 
-For now the pipeline is only its first stage (issue 2): render N IU reports as the sample feed in memory,
-read every payload with :func:`radimpress.reports.read_reports`, and summarise. Later issues replace the
-body with the whole local pipeline. Nothing printed carries patient identity: the reports hold none, and
-the example lines are the de-identified IU texts.
+1. Start moto (S3, SQS, SNS, DynamoDB, Secrets Manager, KMS, Glue, Athena) on 127.0.0.1 and create every
+   resource of ``template.yaml`` in it, or stand in for it (:mod:`radimpress.local.resources`).
+2. Start the local SageMaker async endpoint serving the embedded retrieval engine (leave-one-out: the feed
+   is drawn from the very IU reports the engine indexes, so a report never finds itself).
+3. Send the sample feed (N report messages, plus malformed payloads and redeliveries) to the IngestQueue as
+   an interface engine would, while the ingest and completion functions run under their SQS event source
+   mappings, until every message is a result, an error record or in a dead-letter queue.
+4. Run the nightly evaluation through the schedule's target for today, download ``results/``,
+   ``errors/`` and ``evaluations/``, query them with DuckDB using the Athena SQL under ``sql/``, and print
+   the counts (``in`` must equal results + error records + deduplicated + DLQ; exit status 1 otherwise),
+   the throughput and the study-style ROUGE table beside the published figures.
+
+The functions' output (Powertools JSON logs, EMF metrics) goes to ``<workdir>/logs/functions.log``, as
+CloudWatch Logs would receive it; the progress bar goes to stderr. Nothing printed carries patient
+identity: the reports hold none and the examples are the de-identified IU texts.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO
 
-from radimpress.errors import ReportError
-from radimpress.reports import ReadOutcome, read_reports
-from radimpress.samplefeed import FeedItem, iter_feed, load_reports, section_mismatches
+from radimpress.evaluation import STUDY_REFERENCE, format_table, table_from_json
+from radimpress.samplefeed import iter_feed, load_reports
 
-__all__ = ["Tally", "main", "run"]
+__all__ = ["DemoOptions", "DemoReport", "format_report", "main", "run_demo"]
 
 _EXAMPLES = 3
+_SQL = ("daily_summary.sql", "errors_by_type.sql")
 
 
-@dataclass(slots=True)
-class Tally:
-    """What reading the feed gave: report messages by shape, redeliveries, malformed payloads."""
-
-    payloads: Counter[str] = field(default_factory=Counter)
-    messages: Counter[str] = field(default_factory=Counter)
-    parsed: Counter[str] = field(default_factory=Counter)
-    matched: Counter[str] = field(default_factory=Counter)
-    #: errors on reports whose source text has no findings (IU has 514): the reader is right to refuse
-    refused: Counter[str] = field(default_factory=Counter)
-    #: errors on reports that have findings: each one is a reader bug or a feed fault to look at
-    errors: Counter[str] = field(default_factory=Counter)
-    duplicates_read: int = 0
-    malformed_errors: Counter[str] = field(default_factory=Counter)
-    malformed_accepted: Counter[str] = field(default_factory=Counter)
-    corrected: int = 0
-    reads: int = 0
-    seconds: float = 0.0
-    examples: list[tuple[str, str]] = field(default_factory=list)
+@dataclass
+class DemoOptions:
+    count: int = 2000
+    seed: int = 0
+    reports: Path | None = None
+    workdir: Path = Path(".demo")
+    parameters: dict[str, str] = field(default_factory=dict)
+    #: seconds; the template's 240/400 s would hold a failed record back for minutes
+    visibility_timeout: int = 10
+    #: seconds; the template's 5 s / 10 s windows would hold the last partial batch
+    batching_window: float = 1.0
+    claim_check_over: int = 256 * 1024
+    timeout: float = 900.0
+    progress: bool = True
+    capture_logs: bool = True
 
 
-def _read(item: FeedItem) -> list[ReadOutcome]:
-    try:
-        return read_reports(item.payload, source=item.name)
-    except ReportError as exc:
-        return [exc]
+@dataclass
+class DemoReport:
+    """Everything the summary prints (also written as ``<workdir>/summary.json``)."""
+
+    count: int
+    seed: int
+    messages: int
+    by_kind: dict[str, int]
+    by_encoding: dict[str, int]
+    units: int
+    results: int
+    distinct_results: int
+    errors: int
+    errors_by_type: list[dict[str, Any]]
+    deduplicated: int
+    dlq: dict[str, int]
+    settled: bool
+    seconds: float
+    send_seconds: float
+    startup: dict[str, float]
+    adjustments: list[dict[str, str]]
+    created: int
+    stood_in: int
+    endpoint: dict[str, Any]
+    functions: dict[str, dict[str, Any]]
+    daily_summary: list[dict[str, Any]]
+    nightly_day: str
+    nightly_key: str | None
+    nightly_error: str | None
+    nightly: dict[str, Any] | None
+    examples: list[dict[str, str]]
+    workdir: str
+    log_path: str | None
+
+    @property
+    def dlq_total(self) -> int:
+        return sum(self.dlq.values())
+
+    @property
+    def accounted(self) -> int:
+        return self.results + self.errors + self.deduplicated + self.dlq_total
+
+    @property
+    def balanced(self) -> bool:
+        return self.settled and self.units == self.accounted and self.results == self.distinct_results
 
 
-def _tally_malformed(tally: Tally, item: FeedItem, outcomes: list[ReadOutcome]) -> None:
-    fault = item.fault or "unknown"
-    for outcome in outcomes:
-        if isinstance(outcome, ReportError):
-            tally.malformed_errors[f"{fault}->{outcome.code}"] += 1
-        else:
-            tally.malformed_accepted[fault] += 1
+# ---------------------------------------------------------------------- progress
 
 
-def _tally_reports(tally: Tally, item: FeedItem, outcomes: list[ReadOutcome]) -> None:
-    shape = str(item.shape)
-    if len(outcomes) != len(item.expected):
-        tally.errors[f"{len(outcomes)} messages read, {len(item.expected)} sent"] += 1
-    for outcome, expected in zip(outcomes, item.expected, strict=False):
-        tally.messages[shape] += 1
-        if isinstance(outcome, ReportError):
-            (tally.refused if expected["findings"] is None else tally.errors)[outcome.code] += 1
-            continue
-        tally.parsed[shape] += 1
-        tally.corrected += outcome.supersedes_earlier
-        tally.matched[shape] += not section_mismatches(outcome, expected)
-        findings, impression = outcome.sections.findings, outcome.sections.impression
-        if findings and impression and len(tally.examples) < _EXAMPLES:
-            tally.examples.append((findings, impression))
+class Progress:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, every 10% otherwise)."""
+
+    def __init__(self, stream: TextIO, total: int, enabled: bool) -> None:
+        self.stream = stream
+        self.total = max(1, total)
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self._last_decile = -1
+
+    def show(self, done: int, detail: str) -> None:
+        if not self.enabled:
+            return
+        fraction = min(1.0, done / self.total)
+        elapsed = time.monotonic() - self.started
+        bar = "#" * int(fraction * 30)
+        line = f"[{bar:<30}] {fraction:4.0%} {detail} {elapsed:5.1f}s"
+        if self.tty:
+            self.stream.write("\r" + line[:150].ljust(150))
+        elif int(fraction * 10) > self._last_decile:
+            self._last_decile = int(fraction * 10)
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
-def run(items: Iterable[FeedItem]) -> Tally:
-    """Read every payload, timing only the reading."""
-    tally = Tally()
-    for item in items:
-        tally.payloads[item.kind] += 1
+@contextlib.contextmanager
+def _captured(log_path: Path | None) -> Iterator[None]:
+    """Send everything written to stdout/stderr (the functions' logs and metrics) to ``log_path``."""
+    if log_path is None:
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        log_path.open("a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        yield
+
+
+# ---------------------------------------------------------------------- the run
+
+
+def run_demo(options: DemoOptions, *, status: TextIO | None = None) -> DemoReport:
+    """Run the pipeline end to end; see the module docstring."""
+    terminal = status or sys.stderr
+    workdir = options.workdir.resolve()
+    log_path = workdir / "logs" / "functions.log" if options.capture_logs else None
+    items = list(iter_feed(load_reports(options.reports), count=options.count, seed=options.seed))
+    with _captured(log_path):
+        return _run(options, items, workdir, log_path, terminal)
+
+
+def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path | None, terminal: TextIO) -> DemoReport:
+    from radimpress.local.query import connect, run_sql_file  # noqa: PLC0415 - duckdb and boto3 only here
+    from radimpress.local.runtime import LocalRuntime, RuntimeOptions  # noqa: PLC0415
+
+    runtime_options = RuntimeOptions(
+        workdir=workdir,
+        parameters=options.parameters,
+        visibility_timeout=options.visibility_timeout,
+        batching_window=options.batching_window,
+        claim_check_over=options.claim_check_over,
+        moto_log=workdir / "logs" / "moto.log",
+    )
+    (workdir / "logs").mkdir(parents=True, exist_ok=True)
+    progress = Progress(terminal, len(items), options.progress)
+    with LocalRuntime(runtime_options) as runtime:
+        ingest = runtime.poller_for("IngestQueue")
+        completion = runtime.poller_for("CompletionQueue")
+        endpoint = runtime.endpoint
+        assert endpoint is not None
+
+        def tick() -> None:
+            progress.show(
+                ingest.stats.deleted + ingest.stats.failed,
+                f"{ingest.stats.deleted}/{len(items)} msgs ingested · {endpoint.stats.completed} drafted · "
+                f"{completion.stats.deleted} completed",
+            )
+
+        stop_ticking = threading.Event()
+
+        def ticker() -> None:
+            while not stop_ticking.wait(0.25):
+                tick()
+
         started = time.perf_counter()
-        outcomes = _read(item)
-        tally.seconds += time.perf_counter() - started
-        tally.reads += len(outcomes)
-        if item.kind == "malformed":
-            _tally_malformed(tally, item, outcomes)
-        elif item.kind == "duplicate":
-            tally.duplicates_read += sum(not isinstance(o, ReportError) for o in outcomes)
-        else:
-            _tally_reports(tally, item, outcomes)
-    return tally
+        runtime.start_pollers()
+        ticking = threading.Thread(target=ticker, name="progress", daemon=True)
+        ticking.start()
+        sent = runtime.send(items)
+        settled = runtime.wait_until_settled(options.timeout)
+        seconds = time.perf_counter() - started
+        stop_ticking.set()
+        ticking.join()
+        tick()
+        progress.close()
+        runtime.stop_pollers()
+
+        today = datetime.now(UTC).date()
+        nightly = runtime.run_nightly(today)
+        mirror = runtime.download(["results/", "errors/", "evaluations/"])
+        database, tables = runtime.glue_tables()
+        dlq = {
+            "IngestDLQ": sum(
+                sent.body_units.get(_sha256(m["Body"]), 1) for m in runtime.drain("IngestDLQ")
+            ),
+            "CompletionDLQ": len(runtime.drain("CompletionDLQ")),
+        }
+        stack = runtime.require_stack
+        bucket = stack.ref("DataBucket")
+        nightly_key = f"evaluations/dt={today.isoformat()}/summary.json"
+        nightly_file = mirror / bucket / nightly_key
+        connection = connect(tables, mirror, database=database)
+        root = runtime.root
+        daily = run_sql_file(connection, root / "sql" / _SQL[0]).as_dicts()
+        by_type = run_sql_file(connection, root / "sql" / _SQL[1]).as_dicts()
+        counted = connection.execute("SELECT count(*), count(DISTINCT inference_id) FROM results").fetchone()
+        examples = connection.execute(
+            "SELECT findings, draft, reference_impression FROM results "
+            "WHERE reference_impression IS NOT NULL ORDER BY inference_id LIMIT ?",
+            [_EXAMPLES],
+        ).fetchall()
+        report = DemoReport(
+            count=options.count,
+            seed=options.seed,
+            messages=sent.messages,
+            by_kind=dict(sent.by_kind),
+            by_encoding=dict(sent.by_encoding),
+            units=sent.units,
+            results=int(counted[0]) if counted else 0,
+            distinct_results=int(counted[1]) if counted else 0,
+            errors=sum(int(row["errors"]) for row in by_type),
+            errors_by_type=by_type,
+            deduplicated=sent.duplicate_units,
+            dlq=dlq,
+            settled=settled,
+            seconds=seconds,
+            send_seconds=sent.seconds,
+            startup=runtime.startup_seconds,
+            adjustments=[asdict(a) for a in runtime.adjustments],
+            created=len(stack.created),
+            stood_in=len(stack.stood_in),
+            endpoint={
+                "accepted": endpoint.stats.accepted,
+                "completed": endpoint.stats.completed,
+                "failed": endpoint.stats.failed,
+                "lost": endpoint.stats.lost,
+                "failure_reasons": dict(endpoint.stats.failure_reasons),
+                "engine_seconds": endpoint.stats.engine_seconds,
+                "engine": endpoint.engine.model_id,
+            },
+            functions={
+                name.split(".")[0]: {
+                    "invocations": poller.stats.invocations,
+                    "records": poller.stats.received,
+                    "retried": poller.stats.failed,
+                    "redelivered": poller.stats.redelivered,
+                    "handler_errors": poller.stats.handler_errors,
+                    "batch_size": poller.source.batch_size,
+                }
+                for name, poller in runtime.pollers.items()
+            },
+            daily_summary=[_plain(row) for row in daily],
+            nightly_day=today.isoformat(),
+            nightly_key=nightly_key if nightly_file.is_file() else None,
+            nightly_error=nightly.error,
+            nightly=json.loads(nightly_file.read_text(encoding="utf-8")) if nightly_file.is_file() else None,
+            examples=[{"findings": f, "draft": d, "impression": i} for f, d, i in examples],
+            workdir=str(workdir),
+            log_path=str(log_path) if log_path else None,
+        )
+    (workdir / "summary.json").write_text(json.dumps(asdict(report), indent=2, default=str), encoding="utf-8")
+    return report
+
+
+def _sha256(text: str) -> str:
+    import hashlib  # noqa: PLC0415
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value if isinstance(value, str | int | float | type(None)) else str(value) for key, value in row.items()}
+
+
+# ---------------------------------------------------------------------- the summary
 
 
 def _short(text: str, width: int) -> str:
@@ -101,43 +308,151 @@ def _short(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{name} {n}" for name, n in counter.most_common()) or "none"
+def _counts(counter: dict[str, int]) -> str:
+    return " · ".join(f"{name} {n:,}" for name, n in Counter(counter).most_common() if n) or "none"
 
 
-def format_summary(tally: Tally, *, count: int, seed: int) -> str:
-    messages, parsed = sum(tally.messages.values()), sum(tally.parsed.values())
-    rate = tally.reads / tally.seconds if tally.seconds else 0.0
+def _rows(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return ["  (no rows)"]
+    columns = list(rows[0])
+    cells = [[str(column) for column in columns]] + [["" if r[c] is None else str(r[c]) for c in columns] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    return ["  " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
+
+
+def format_report(report: DemoReport) -> str:
+    kinds = report.by_kind
+    verdict = "OK" if report.balanced else "MISMATCH"
+    rate = report.count / report.seconds if report.seconds else 0.0
     lines = [
-        f"radimpress demo: parse stage only, {count} report messages from the IU sample feed (seed {seed})",
-        f"payloads          {sum(tally.payloads.values())} ({_counts(tally.payloads)})",
-        f"report messages   {messages}: parsed {parsed}, of which {tally.corrected} corrected results (C)",
-        f"  refused         {_counts(tally.refused)}  (source report has no findings: expected)",
-        f"  errors          {_counts(tally.errors)}  (source report has findings: investigate)",
-        f"redeliveries      {tally.payloads['duplicate']} exact duplicates, {tally.duplicates_read} read",
-        f"malformed         rejected {_counts(tally.malformed_errors)}",
-        f"                  accepted {_counts(tally.malformed_accepted)}",
-        f"throughput        {rate:,.0f} messages/s, parse + sections ({tally.reads} in {tally.seconds:.2f}s)",
-        "",
-        f"{'shape':<14}{'messages':>9}{'parsed':>8}   findings and impression as in the source",
+        f"radimpress demo: {report.count:,} report messages from the IU sample feed (seed {report.seed}), "
+        "the whole pipeline on one machine",
+        f"stack             template.yaml: {report.created} resources created in moto, "
+        f"{report.stood_in} stood in for (radimpress.local.resources.STAND_INS)",
     ]
-    for shape, n in sorted(tally.messages.items()):
-        lines.append(f"{shape:<14}{n:>9}{tally.parsed[shape]:>8}   {tally.matched[shape]}")
-    lines += ["", "examples (findings -> impression):"]
-    lines += [f"  {_short(f, 72)}\n    -> {_short(i, 72)}" for f, i in tally.examples]
+    for adjustment in report.adjustments:
+        lines.append(
+            f"demo setting      {adjustment['what']}: {adjustment['template_value']} in the template, "
+            f"{adjustment['local_value']} here (so a retry or the last batch does not wait)"
+        )
+    lines += [
+        "startup           " + ", ".join(f"{name} {s:.1f}s" for name, s in report.startup.items()),
+        "",
+        f"messages in       {report.messages:>6,}  reports {kinds.get('report', 0):,} · "
+        f"malformed {kinds.get('malformed', 0):,} · redeliveries {kinds.get('duplicate', 0):,}  |  "
+        f"{_counts(report.by_encoding)}",
+        f"in (report units) {report.units:>6,}  one per report in a payload, one per payload without a readable report",
+        f"results           {report.results:>6,}  drafted impressions (results/, Parquet); "
+        f"{report.distinct_results:,} distinct inference ids",
+        f"error records     {report.errors:>6,}  "
+        + (
+            " · ".join(f"{r['stage']}/{r['error_type']} {int(r['errors']):,}" for r in report.errors_by_type)
+            or "none"
+        ),
+        f"deduplicated      {report.deduplicated:>6,}  reports in redelivered payloads, not drafted again",
+        f"DLQ               {report.dlq_total:>6,}  " + " · ".join(f"{q} {n}" for q, n in report.dlq.items()),
+        f"check             in {report.units:,} = results {report.results:,} + errors {report.errors:,} + "
+        f"deduplicated {report.deduplicated:,} + DLQ {report.dlq_total:,} = {report.accounted:,}   {verdict}",
+    ]
+    if not report.settled:
+        lines.append("                  (the pipeline did not settle before the timeout)")
+    endpoint = report.endpoint
+    lines += [
+        "",
+        f"throughput        {report.count:,} report messages in {report.seconds:.1f}s: {rate:.1f} reports/s "
+        f"end to end (feed sent in {report.send_seconds:.1f}s)",
+        f"endpoint          {endpoint['accepted']:,} InvokeEndpointAsync: {endpoint['completed']:,} completed, "
+        f"{endpoint['failed']:,} failed ({_counts(endpoint['failure_reasons'])}), lost {endpoint['lost']}; "
+        f"engine {endpoint['engine']} {endpoint['engine_seconds']:.1f}s in all",
+    ]
+    for name, stats in report.functions.items():
+        lines.append(
+            f"{name:<18}{stats['invocations']:,} invocations of up to {stats['batch_size']} records, "
+            f"{stats['records']:,} records, {stats['retried']} left for retry, "
+            f"{stats['redelivered']} redelivered, {stats['handler_errors']} handler errors"
+        )
+    lines += ["", f"Athena SQL over results/ and errors/ (DuckDB over the Glue tables; sql/{_SQL[0]}):"]
+    lines += _rows(report.daily_summary)
+    lines += [f"sql/{_SQL[1]}:", *_rows(report.errors_by_type)]
+    lines.append("")
+    if report.nightly is not None:
+        table = table_from_json(report.nightly)
+        lines.append(
+            f"nightly evaluation of {report.nightly_day} (NightlyEvaluationFunction via the schedule; "
+            f"{report.nightly_key}): {report.nightly['scored']:,} scored of {report.nightly['results']:,} results"
+        )
+        lines.append(format_table(table, reference=STUDY_REFERENCE).rstrip())
+    else:
+        lines.append(f"nightly evaluation of {report.nightly_day}: no summary ({report.nightly_error or 'not written'})")
+    if report.examples:
+        lines += ["", "examples (findings -> draft | the radiologist's impression):"]
+        for example in report.examples:
+            lines.append(f"  {_short(example['findings'], 100)}")
+            lines.append(f"    -> {_short(example['draft'], 70)} | {_short(example['impression'], 70)}")
+    lines += [
+        "",
+        f"files             {report.workdir}/s3 (the bucket's results, errors, evaluations), "
+        f"{report.workdir}/summary.json" + (f", function logs {report.log_path}" if report.log_path else ""),
+    ]
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------- CLI
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError("expected NAME=VALUE")
+    return name, value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m radimpress.demo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m radimpress.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--count", type=int, default=2000, help="report messages in the feed (default 2000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reports", type=Path, help="IU reports JSONL (default: events/iu/reports.jsonl)")
+    parser.add_argument("--workdir", type=Path, default=Path(".demo"), help="logs, bucket copy, summary.json")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the LogLevel parameter")
+    parser.add_argument(
+        "--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE",
+        help="override a template parameter (repeatable)",
+    )
+    parser.add_argument("--visibility-timeout", type=int, default=10, help="queue visibility timeout, s (demo)")
+    parser.add_argument("--batching-window", type=float, default=1.0, help="SQS batching window cap, s (demo)")
+    parser.add_argument("--claim-check-over", type=int, default=256 * 1024, help="bytes; bigger bodies go via S3")
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up waiting after this many seconds")
+    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    items = list(iter_feed(load_reports(args.reports), count=args.count, seed=args.seed))
-    print(format_summary(run(items), count=args.count, seed=args.seed))
-    return 0
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    parameters = dict(args.parameter)
+    if args.log_level:
+        parameters["LogLevel"] = args.log_level
+    options = DemoOptions(
+        count=args.count,
+        seed=args.seed,
+        reports=args.reports,
+        workdir=args.workdir,
+        parameters=parameters,
+        visibility_timeout=args.visibility_timeout,
+        batching_window=args.batching_window,
+        claim_check_over=args.claim_check_over,
+        timeout=args.timeout,
+        progress=not args.no_progress,
+    )
+    started = time.perf_counter()
+    report = run_demo(options)
+    print(format_report(report))
+    print(f"wall time         {time.perf_counter() - started:.1f}s (everything, startup included)")
+    return 0 if report.balanced else 1
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
+

@@ -7,10 +7,8 @@ SageMaker endpoint are in :mod:`radimpress.engines.contract`.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from radimpress.engines.base import Draft, DraftContext, Engine
 from radimpress.errors import ConfigurationError
@@ -25,10 +23,15 @@ __all__ = [
     "register_engine",
 ]
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 EngineFactory = Callable[..., Engine]
 
 
 def _retrieval(*, path: str | Path | None = None, exclude_identical_findings: bool = False) -> Engine:
+    from pathlib import Path  # noqa: PLC0415 - this package stays light: it is on the ingest import path
+
     from radimpress.engines.retrieval import RetrievalEngine  # noqa: PLC0415 - only when built
 
     return RetrievalEngine.from_jsonl(
@@ -60,6 +63,8 @@ def build_engine(name: str = "retrieval", **options: Any) -> Engine:
         raise ConfigurationError(
             f"unknown engine {name!r}; known: {', '.join(engine_names())}", where="engine"
         )
+    import inspect  # noqa: PLC0415 - building an engine is rare; importing this package is not
+
     try:
         inspect.signature(factory).bind(**options)
     except TypeError as exc:  # an option the factory does not take, or a required one missing
