@@ -41,6 +41,7 @@ from moto import mock_aws  # noqa: E402
 
 from radimpress.adapters import _aws  # noqa: E402
 from tests.fakes import BUCKET, ENDPOINT, TABLE  # noqa: E402
+
 PSEUDONYM_KEY = "test-pseudonym-key-0123456789abcdef"
 
 FUNCTION_ENV = {

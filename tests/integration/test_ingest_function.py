@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -122,9 +125,9 @@ def test_a_redelivered_batch_causes_no_second_inference(
 
 
 def aws_items() -> list[dict[str, Any]]:
-    import boto3
-
-    items: list[dict[str, Any]] = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TABLE)["Items"]
+    items: list[dict[str, Any]] = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TABLE)[
+        "Items"
+    ]
     return items
 
 
@@ -135,7 +138,9 @@ def test_a_throttled_endpoint_fails_only_that_record_and_the_retry_submits(
     app, stubber = ingest
     ids = [report_key(*report) for report in BATCH_REPORTS]
     expect_invocation(stubber, ids[0])
-    stubber.add_client_error("invoke_endpoint_async", service_error_code="ThrottlingException", http_status_code=400)
+    stubber.add_client_error(
+        "invoke_endpoint_async", service_error_code="ThrottlingException", http_status_code=400
+    )
     expect_invocation(stubber, text_report_key())
     # When the batch is processed
     response = app.lambda_handler(event("sqs/ingest_batch.json"), LambdaContextStub())
@@ -156,7 +161,9 @@ def test_a_rejected_request_is_an_inference_error_record(
 ) -> None:
     # Given an endpoint that rejects the request (ValidationError, e.g. no such endpoint)
     app, stubber = ingest
-    stubber.add_client_error("invoke_endpoint_async", service_error_code="ValidationError", http_status_code=400)
+    stubber.add_client_error(
+        "invoke_endpoint_async", service_error_code="ValidationError", http_status_code=400
+    )
     one = {"Records": [event("sqs/ingest_batch.json")["Records"][0]]}
     # When the record is processed / Then it is acknowledged and recorded at stage inference
     assert app.lambda_handler(one, LambdaContextStub()) == {"batchItemFailures": []}
@@ -220,27 +227,22 @@ def test_no_patient_identifier_is_logged(
     caplog.set_level(logging.DEBUG)
     app.lambda_handler(event("sqs/ingest_batch.json"), LambdaContextStub())
     # Then no name or MRN appears in anything logged
-    logged = capsys.readouterr().out + capsys.readouterr().err + caplog.text
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
     assert "report submitted" in logged
     assert not {identifier for identifier in identifiers if identifier in logged}
 
 
 def test_the_handler_module_imports_neither_pyarrow_nor_rouge() -> None:
     # The ingest path must stay cheap at cold start: its imports are checked in a fresh interpreter.
-    import subprocess
 
     code = (
         "import os, sys\n"
         "os.environ.update(BUCKET_NAME='b', IDEMPOTENCY_TABLE='t', ENDPOINT_NAME='e', MODEL_CONTRACT='tgi',"
         " PSEUDONYM_KEY_SECRET_ARN='arn', AWS_DEFAULT_REGION='us-east-1')\n"
         "import functions.ingest_function.app\n"
-        "print(sorted(m for m in ('pyarrow', 'rouge_score', 'nltk', 'radimpress.completion') if m in sys.modules))"
+        "heavy = ('pyarrow', 'rouge_score', 'nltk', 'radimpress.completion')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    out = subprocess.run([sys_executable(), "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def sys_executable() -> str:
-    import sys
-
-    return sys.executable

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+import radimpress.plaintext
 from radimpress.errors import NoFindingsError, ReportError, UnreadableMessageError
 from radimpress.plaintext import decode_text, parse_text_report
 from radimpress.reports import read_report
@@ -84,6 +85,15 @@ def test_empty_or_binary_payloads_are_unreadable(payload: bytes | str) -> None:
     assert caught.value.where == "body"
 
 
+def test_truncated_utf16_is_unreadable_at_its_byte_offset() -> None:
+    # Given UTF-16 text (BOM) cut in the middle of a character
+    with pytest.raises(UnreadableMessageError) as caught:
+        parse_text_report(b"\xff\xfeF\x00I\x00N", source="t")
+
+    # Then the error points at the byte where decoding failed
+    assert caught.value.where == "byte 6"
+
+
 def test_a_report_without_findings_is_refused() -> None:
     # Given an impression-only report
     payload = b"INDICATION: Chest pain.\nIMPRESSION: No acute cardiopulmonary abnormality."
@@ -107,3 +117,15 @@ def test_read_report_takes_the_text_path() -> None:
     report = read_report(REPORT.encode(), source="r.txt", fmt="text")
     assert report.format == "text"
     assert report.sections.findings == "The lungs are clear."
+
+
+def test_a_defect_in_splitting_still_surfaces_as_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a splitter that fails unexpectedly
+    def broken(text: str) -> None:
+        raise RuntimeError("defect")
+
+    monkeypatch.setattr(radimpress.plaintext, "split_text", broken)
+
+    # When a report is read; Then the caller still gets a ReportError, never the raw exception
+    with pytest.raises(UnreadableMessageError, match="RuntimeError"):
+        parse_text_report(b"FINDINGS: Clear.", source="t")

@@ -202,6 +202,18 @@ def test_technologist_comments_and_recommendations_never_reach_the_impression(
             id="decorated-header",
         ),
         pytest.param(
+            "FINDINGS: Clear. IMPRESSION: Normal. ADDENDUM #2: Called.",
+            sections(findings="Clear.", impression="Normal.", addendum="Called."),
+            id="mid-line-numbered-addendum",
+        ),
+        pytest.param(
+            "FINDINGS: Clear.\nElectronically signed by Dr. A. Fake. IMPRESSION: not a header here",
+            sections(
+                findings="Clear.", other="Electronically signed by Dr. A. Fake. IMPRESSION: not a header here"
+            ),
+            id="mid-line-header-inside-a-trailer-line",
+        ),
+        pytest.param(
             "FINDINGS: Clear.\r\nIMPRESSION: Normal.\r\n",
             sections(findings="Clear.", impression="Normal."),
             id="crlf",
@@ -257,6 +269,11 @@ def test_header_forms(text: str, expected: dict[str, str | None]) -> None:
             "FINDINGS: Findings 2: unchanged.\nIMPRESSION: Normal.",
             sections(findings="Findings 2: unchanged.", impression="Normal."),
             id="numbered-non-addendum-label",
+        ),
+        pytest.param(
+            "FINDINGS: Nodule. Findings 2: unchanged.\nIMPRESSION: Normal.",
+            sections(findings="Nodule. Findings 2: unchanged.", impression="Normal."),
+            id="numbered-non-addendum-label-mid-line",
         ),
         pytest.param(
             "FINDINGS:\nLUNGS: Clear.\nHEART: Normal.\nPLEURA: No effusion.\nMEDIASTINUM: Normal.\n"
@@ -460,7 +477,7 @@ def test_a_preliminary_read_without_final_banner_is_other() -> None:
 def test_a_structured_preliminary_report_before_the_final_one_is_other() -> None:
     # Given a preliminary report with its own headers, superseded by a final report
     text = (
-        "PRELIMINARY REPORT\nFINDINGS: Possible nodule.\nIMPRESSION: Possible nodule.\n"
+        "PRELIMINARY REPORT\nFINDINGS: Possible nodule.\nIMPRESSION: Possible nodule.\nRead by: Resident\n"
         "*** FINAL REPORT ***\nFINDINGS: Nipple shadow.\nIMPRESSION: No nodule."
     )
 
@@ -470,7 +487,9 @@ def test_a_structured_preliminary_report_before_the_final_one_is_other() -> None
     # Then only the final report's findings and impression count; the preliminary one is in `other`
     assert result.findings == "Nipple shadow."
     assert result.impression == "No nodule."
-    assert result.other == "FINDINGS: Possible nodule.\nIMPRESSION: Possible nodule.\n*** FINAL REPORT ***"
+    assert result.other == (
+        "FINDINGS: Possible nodule.\nIMPRESSION: Possible nodule.\nRead by: Resident\n*** FINAL REPORT ***"
+    )
 
 
 def test_a_bare_preliminary_banner_does_not_swallow_the_report() -> None:

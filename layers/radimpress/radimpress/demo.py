@@ -147,7 +147,7 @@ def _captured(log_path: Path | None) -> Iterator[None]:
         return
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with (
-        log_path.open("a", encoding="utf-8") as log,
+        log_path.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
     ):

@@ -8,13 +8,13 @@ gives none: ``<stack>-<LogicalId>-<SUFFIX>`` (lower case for buckets), so the fu
 names in their environment as in a deployment.
 
 Created in moto, with the template's properties: the KMS key and alias, the bucket (encryption, versioning,
-public access block, ownership, lifecycle) and its policy, the DynamoDB table (TTL, SSE, point-in-time
+public access block, ownership, lifecycle), the DynamoDB table (TTL, SSE, point-in-time
 recovery), the Secrets Manager secret (its value generated per ``GenerateSecretString``), the queues
 (``RedrivePolicy``, visibility timeouts, KMS) and their policies, the topics and their policy, the SNS -> SQS
 subscriptions (``RawMessageDelivery`` as declared), the Glue database and tables, the Athena workgroup.
 Stood in for, by the component named in :data:`STAND_INS`: what moto cannot run or the demo runs itself
 (Lambda functions and layer, SageMaker, Application Auto Scaling, IAM, CloudWatch Logs and alarms, the
-EventBridge schedule). :func:`plan` sorts a template's resources into the two; a type in neither is an error,
+EventBridge schedule), and the bucket policy, which moto would misapply (it ignores policy conditions). :func:`plan` sorts a template's resources into the two; a type in neither is an error,
 so a resource added to the template cannot be silently missing from the demo.
 """
 
@@ -50,7 +50,6 @@ CREATED_TYPES: Mapping[str, str] = {
     "AWS::KMS::Key": "KMS key (policy, rotation)",
     "AWS::KMS::Alias": "KMS alias",
     "AWS::S3::Bucket": "bucket (KMS encryption, versioning, public access block, ownership, lifecycle)",
-    "AWS::S3::BucketPolicy": "bucket policy",
     "AWS::DynamoDB::Table": "table (keys, billing, TTL, SSE, point-in-time recovery)",
     "AWS::SecretsManager::Secret": "secret (value generated per GenerateSecretString)",
     "AWS::SQS::Queue": "queue (KMS, visibility timeout, retention, RedrivePolicy)",
@@ -72,6 +71,10 @@ STAND_INS: Mapping[str, str] = {
     "AWS::Lambda::Function": "radimpress.local.poller / radimpress.local.scheduler, as for serverless functions",
     "AWS::Serverless::LayerVersion": "the radimpress package installed in the virtualenv (layers/radimpress)",
     "AWS::IAM::Role": "nothing to stand in: moto does not enforce IAM (the policies stay in the template)",
+    "AWS::S3::BucketPolicy": (
+        "not applied: moto evaluates bucket policies without their Condition, so the TLS-only Deny would deny "
+        "every request; the embedded AWS is plain HTTP on 127.0.0.1"
+    ),
     "AWS::Logs::LogGroup": "<workdir>/logs/functions.log: the functions' stdout (JSON logs, EMF metrics)",
     "AWS::CloudWatch::Alarm": "the demo's summary: DLQ depths and handler errors are counted and checked",
     "AWS::Scheduler::Schedule": "radimpress.local.scheduler.invoke_scheduled, run by the demo for today",
@@ -277,10 +280,6 @@ class _Creator:
             "DomainName": f"{name}.s3.amazonaws.com",
             "RegionalDomainName": f"{name}.s3.{self.region}.amazonaws.com",
         }
-
-    def _s3_bucketpolicy(self, resource: ResolvedResource, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-        self.client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=_json(p["PolicyDocument"]))
-        return str(p["Bucket"]), {}
 
     # -------------------------------------------------------------- DynamoDB
 
@@ -516,6 +515,8 @@ def _stand_in(stack: LocalStack, resource: ResolvedResource) -> tuple[str, dict[
     if kind in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
         name = named("FunctionName")
         return name, {"Arn": f"arn:aws:lambda:{region}:{account}:function:{name}"}
+    if kind == "AWS::S3::BucketPolicy":
+        return str(p["Bucket"]), {}
     if kind == "AWS::Serverless::LayerVersion":
         name = str(p.get("LayerName") or logical)
         return f"arn:aws:lambda:{region}:{account}:layer:{name}:1", {}

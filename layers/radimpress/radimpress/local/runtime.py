@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -107,7 +108,12 @@ def _load_handler(code_dir: Path, handler: str, name: str) -> tuple[ModuleType, 
     if spec is None or spec.loader is None:
         raise ConfigurationError("handler module not found", where=str(path))
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[name] = module  # as any import does: pydantic resolves the handler's annotations through it
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
     function = getattr(module, function_name, None)
     if not callable(function):
         raise ConfigurationError(f"no callable {function_name}", where=str(path))
@@ -214,7 +220,16 @@ class LocalRuntime:
         stack = self.require_stack
         if seconds is None:
             return
+        polled = {
+            str(event["Properties"]["Queue"])
+            for function in stack.resolved.enabled()
+            if function.type in _FUNCTION_TYPES
+            for event in (function.properties.get("Events") or {}).values()
+            if event.get("Type") == "SQS"
+        }
         for queue in stack.resolved.of_type("AWS::SQS::Queue"):
+            if stack.attribute(queue.logical_id, "Arn") not in polled:
+                continue  # only the queues an event source mapping reads: a failed record comes back sooner
             template_value = str(queue.properties.get("VisibilityTimeout", "30"))
             if int(template_value) <= seconds:
                 continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from radimpress.local.poller import FunctionSpec, Handler, LambdaContext
+from radimpress.local.poller import FunctionSpec, Handler, LambdaContext, log_unhandled
 
 __all__ = ["ScheduledRun", "invoke_scheduled", "schedule_event"]
 
@@ -91,6 +91,7 @@ def invoke_scheduled(
         try:
             response = handler(payload, context)
         except Exception as exc:  # noqa: BLE001 - an async invocation's failure is any exception
+            log_unhandled(exc)
             error = type(exc).__name__
             continue
         return ScheduledRun(payload, attempt, response=response)
