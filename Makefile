@@ -41,6 +41,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/rouge.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam .coverage

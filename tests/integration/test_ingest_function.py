@@ -12,6 +12,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -246,3 +247,27 @@ def test_the_handler_module_imports_neither_pyarrow_nor_rouge() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_report_in_progress_elsewhere_is_retried_later(ingest: tuple[ModuleType, Stubber]) -> None:
+    # Given another delivery of report 1 holding its idempotency record (in progress, not yet expired)
+    app, stubber = ingest
+    inference_id = report_key(*BATCH_REPORTS[0])
+    key = "radimpress-submit#" + hashlib.md5(json.dumps(inference_id).encode()).hexdigest()
+    now = time.time()
+    boto3.client("dynamodb", region_name="us-east-1").put_item(
+        TableName=TABLE,
+        Item={
+            "id": {"S": key},
+            "status": {"S": "INPROGRESS"},
+            "expiration": {"N": str(int(now) + 3600)},
+            "in_progress_expiration": {"N": str(int(now * 1000) + 60_000)},
+        },
+    )
+    records = event("sqs/ingest_batch.json")["Records"]
+    expect_invocation(stubber, text_report_key())
+    # When a batch with that report and a text report is processed
+    response = app.lambda_handler({"Records": [records[0], records[3]]}, LambdaContextStub())
+    # Then report 1 is not submitted a second time: its record fails transiently (SQS retries it later)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "00000000-0000-4000-8000-000000000001"}]}
+    stubber.assert_no_pending_responses()

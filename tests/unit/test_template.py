@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -623,6 +624,17 @@ def test_the_layer_is_built_by_its_makefile_from_the_requirements() -> None:
     assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
     makefile = (REPO / "layers" / "radimpress" / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^build-CoreLayer:", makefile, flags=re.MULTILINE)
+    # When make plans the build (nothing runs), Then it installs for arm64 CPython 3.12 into python/
+    planned = subprocess.run(
+        ["make", "--dry-run", "build-CoreLayer", "ARTIFACTS_DIR=/artifacts"],
+        cwd=REPO / "layers" / "radimpress",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--platform manylinux2014_aarch64" in planned
+    assert "--python-version 3.12" in planned
+    assert '--target "/artifacts/python"' in planned
     requirements = (REPO / "layers" / "radimpress" / "requirements.txt").read_text(encoding="utf-8")
     shipped = {
         re.split(r"[\[<>=~! ]", line, maxsplit=1)[0].lower()

@@ -6,6 +6,12 @@ instead and the others go on. Exit status: 0 all read, 1 any failed, 2 bad usage
 
 Output never carries patient identity: a :class:`~radimpress.model.Report` has none, only the pseudonymous
 ``patient_key``, which is printed when a key is configured (``--pseudonym-key-env``).
+
+``radimpress draft`` drafts an impression from findings (``--findings`` or stdin) and prints it with its
+safety flags (:mod:`radimpress.safety`), or the engine's reason to abstain. ``radimpress evaluate`` drafts
+every report of a file (or the bundled IU dev split) and prints the study's ROUGE table, the
+normal/abnormal split, the flag counts beside the radiologists' own and the abstentions
+(:mod:`radimpress.offline_eval`, which holds the logic). Both exit 0, or 2 on bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from radimpress import __version__
-from radimpress.errors import ReportError
+from radimpress.errors import ConfigurationError, ReportError
 from radimpress.reports import Format, read_reports
 
 __all__ = ["main"]
@@ -47,7 +53,116 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="environment variable holding the key for pseudonymous patient keys (adds patient_key)",
     )
+    _add_draft_and_evaluate(commands)
     return parser
+
+
+def _engine_option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` for ``--engine-option``; the value read as JSON when it is JSON (numbers, true)."""
+    key, equals, value = text.partition("=")
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, not {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+_ENGINE_OPTION: dict[str, Any] = {
+    "dest": "engine_options",
+    "metavar": "KEY=VALUE",
+    "type": _engine_option,
+    "action": "append",
+    "default": [],
+    "help": "an option for the engine, repeatable (e.g. checkpoint=DIR for flan-t5)",
+}
+
+
+def _add_draft_and_evaluate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    engine_help = "engine name (default: the registry's default engine)"
+    index_help = "reports the engine drafts from: JSONL or MEDIQA-2021 JSON (default: the bundled IU reports)"
+    draft = commands.add_parser(
+        "draft",
+        help="draft an impression from findings and print it with its safety flags",
+        description="Draft an impression from findings (--findings or stdin); print it and its flags.",
+    )
+    draft.add_argument("--findings", metavar="TEXT", help="the findings (default: read from stdin)")
+    draft.add_argument(
+        "--comparison", metavar="TEXT", help="the report's comparison section (for the comparison flag)"
+    )
+    draft.add_argument("--engine", metavar="NAME", help=engine_help)
+    draft.add_argument("--engine-option", **_ENGINE_OPTION)
+    draft.add_argument("--index", metavar="FILE", help=index_help)
+    draft.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="draft every report of a file and print ROUGE, the normal/abnormal split and safety flags",
+        description=(
+            "Draft each report's findings and score the draft against the radiologist's impression. "
+            "When --reports and --index are the same file (by default the bundled IU reports), the engine "
+            "runs leave-one-out: indexed reports with the same normalised findings are skipped."
+        ),
+    )
+    evaluate.add_argument("--reports", metavar="FILE", help="JSONL or MEDIQA-2021 JSON reports to evaluate")
+    evaluate.add_argument("--index", metavar="FILE", help=index_help)
+    evaluate.add_argument(
+        "--split",
+        choices=("dev",),
+        help="evaluate the dev part of --reports (default the bundled IU reports) against its train part",
+    )
+    evaluate.add_argument("--engine", metavar="NAME", help=engine_help)
+    evaluate.add_argument("--engine-option", **_ENGINE_OPTION)
+    evaluate.add_argument("--stemmer", action="store_true", help="Porter stemmer in ROUGE (default: off)")
+    evaluate.add_argument("--limit", metavar="N", type=int, help="evaluate only the first N reports")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def _draft(args: argparse.Namespace, out: TextIO) -> int:
+    from radimpress.offline_eval import open_index_engine  # noqa: PLC0415 - engines load only when used
+    from radimpress.safety import flag_draft  # noqa: PLC0415
+
+    findings = args.findings if args.findings is not None else _read_stdin().decode("utf-8", "replace")
+    with open_index_engine(args.index, args.engine, dict(args.engine_options)) as engine:
+        draft = engine.draft(findings)
+    flags = () if draft.text is None else flag_draft(findings, draft.text, comparison=args.comparison)
+    if args.json:
+        document = {
+            "draft": draft.text,
+            "abstained_reason": draft.abstained_reason,
+            "engine": draft.engine,
+            "model_id": draft.model_id,
+            "latency_ms": draft.latency_ms,
+            "flags": [{**flag.as_dict(), "code": flag.code} for flag in flags],
+        }
+        out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return 0
+    if draft.text is None:
+        out.write(f"no draft: the engine abstained ({draft.abstained_reason})\n")
+    else:
+        out.write(draft.text.strip() + "\n\n")
+        out.write(f"safety flags: {len(flags) or 'none'}\n")
+        out.writelines(f"  {flag.kind.value}  {flag.observation}: {flag.detail}\n" for flag in flags)
+    out.write(f"engine: {draft.engine} ({draft.model_id}), {draft.latency_ms:.1f} ms\n")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from radimpress import offline_eval  # noqa: PLC0415 - engines and ROUGE load only when used
+
+    plan = offline_eval.plan_evaluation(
+        reports=args.reports, index=args.index, split=args.split, limit=args.limit
+    )
+    progress = None if args.no_progress else offline_eval.ProgressBar(sys.stderr)
+    with offline_eval.open_engine(plan, args.engine, dict(args.engine_options)) as engine:
+        evaluation = offline_eval.evaluate(
+            plan.pairs, engine, use_stemmer=args.stemmer, progress=progress, description=plan.description
+        )
+    if args.json:
+        out.write(json.dumps(offline_eval.evaluation_to_json(evaluation)) + "\n")
+    else:
+        out.write(offline_eval.format_evaluation(evaluation))
+    return 0
 
 
 def _sources(paths: Sequence[str]) -> Iterator[tuple[str, Path | None]]:
@@ -125,6 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "parse":
         return _parse(args, parser, sys.stdout)
+    try:
+        if args.command == "draft":
+            return _draft(args, sys.stdout)
+        if args.command == "evaluate":
+            return _evaluate(args, sys.stdout)
+    except ConfigurationError as exc:
+        parser.error(str(exc))
     parser.error(f"unknown command {args.command}")  # unreachable: argparse checks the choice
     return 2
 

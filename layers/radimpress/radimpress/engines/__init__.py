@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from radimpress.engines.base import Draft, DraftContext, Engine
 from radimpress.errors import ConfigurationError
+from radimpress.prompts import STUDY_PROMPT
 
 __all__ = [
     "Draft",
@@ -39,7 +40,30 @@ def _retrieval(*, path: str | Path | None = None, exclude_identical_findings: bo
     )
 
 
-_FACTORIES: dict[str, EngineFactory] = {"retrieval": _retrieval}
+def _flan_t5(
+    *,
+    checkpoint: str | Path,
+    device: str = "auto",
+    dtype: str = "auto",
+    template: str = STUDY_PROMPT,
+    batch_size: int = 8,
+    threads: int | None = None,
+    model_id: str | None = None,
+) -> Engine:
+    from radimpress.engines.seq2seq import Seq2SeqEngine  # noqa: PLC0415 - torch is loaded only when built
+
+    return Seq2SeqEngine.from_pretrained(
+        checkpoint,
+        device=device,
+        dtype=dtype,
+        template=template,
+        batch_size=batch_size,
+        threads=threads,
+        model_id=model_id,
+    )
+
+
+_FACTORIES: dict[str, EngineFactory] = {"retrieval": _retrieval, "flan-t5": _flan_t5}
 
 
 def register_engine(name: str, factory: EngineFactory) -> None:
@@ -56,7 +80,10 @@ def build_engine(name: str = "retrieval", **options: Any) -> Engine:
     """The engine registered as ``name``, built with ``options``.
 
     ``retrieval`` takes ``path`` (reports JSONL, default the bundled IU reports) and
-    ``exclude_identical_findings``. An unknown name or option raises :class:`ConfigurationError`.
+    ``exclude_identical_findings``. ``flan-t5`` takes ``checkpoint`` (a local seq2seq checkpoint
+    directory), ``device``, ``dtype``, ``template``, ``batch_size``, ``threads`` and ``model_id`` (see
+    :meth:`radimpress.engines.seq2seq.Seq2SeqEngine.from_pretrained`; needs ``radimpress[transformers]``).
+    An unknown name or option raises :class:`ConfigurationError`.
     """
     factory = _FACTORIES.get(name)
     if factory is None:

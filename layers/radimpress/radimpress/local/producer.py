@@ -34,6 +34,7 @@ __all__ = ["EXTENDED_CLIENT_POINTER", "Encoded", "Producer", "Sent", "encode_pay
 SQS_BODY_LIMIT = 256 * 1024
 _BATCH_BYTES = 240 * 1024  # SendMessageBatch's 256 KB covers every entry and attribute: keep a margin
 _BATCH_ENTRIES = 10
+_DEPTH_EVERY = 1.0  # seconds between GetQueueAttributes calls while the producer waits for room
 EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
 _NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -111,7 +112,7 @@ class Producer:
         queue_url: str,
         bucket: str,
         claim_check_over: int = SQS_BODY_LIMIT,
-        max_queued: int = 100,
+        max_queued: int = 50,
         consumed: Callable[[], int] = lambda: 0,
     ) -> None:
         self.sqs = sqs
@@ -128,15 +129,22 @@ class Producer:
             QueueUrl=self.queue_url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
 
     def _wait_for_room(self, needed: int) -> None:
-        """Block while the queue holds more than ``max_queued`` messages (the consumer's count is a cheap
-        first guess; the queue's own count decides)."""
+        """Block while the queue would hold more than ``max_queued`` messages. The consumer's count of what
+        it acknowledged is free to read; the queue's own count (which also sees messages moved to the DLQ)
+        costs moto a scan of the queue, so it is asked at most every ``_DEPTH_EVERY`` seconds."""
+        next_depth_check = 0.0
         while self.sent.messages - self.consumed() + needed > self.max_queued:
-            if self._depth() + needed <= self.max_queued:
-                return
-            time.sleep(0.05)
+            now = time.monotonic()
+            if now >= next_depth_check:
+                if self._depth() + needed <= self.max_queued:
+                    return
+                next_depth_check = now + _DEPTH_EVERY
+            time.sleep(0.02)
 
     def _flush(self, entries: list[dict[str, Any]]) -> None:
         if not entries:

@@ -1,7 +1,7 @@
 """Every resource of ``template.yaml``, created in the embedded AWS (moto) or stood in for by a local part.
 
 The template is read and resolved by :mod:`radimpress.local.template`; resources are created in its
-:meth:`~radimpress.local.template.ResolvedTemplate.creation_order`, the template re-resolved after each, so
+:meth:`~radimpress.local.template.ResolvedTemplate.creation_order`, the template re-resolved after each wave, so
 every property that refers to another resource gets that resource's real local value (a key id moto chose,
 a secret ARN, a queue URL). Names are generated the way CloudFormation generates them when the template
 gives none: ``<stack>-<LogicalId>-<SUFFIX>`` (lower case for buckets), so the functions see the same kind of
@@ -210,9 +210,13 @@ class _Creator:
         self.account = stack.account_id
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-        return f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
+        return (
+            f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
+        )
 
-    def name(self, resource: ResolvedResource, key: str | None, *, max_length: int, lower: bool = False) -> str:
+    def name(
+        self, resource: ResolvedResource, key: str | None, *, max_length: int, lower: bool = False
+    ) -> str:
         explicit = resource.properties.get(key) if key else None
         if explicit:
             return str(explicit)
@@ -259,14 +263,19 @@ class _Creator:
         else:
             s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
         if "BucketEncryption" in p:
-            rules = [_encryption_rule(rule) for rule in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+            rules = [
+                _encryption_rule(rule) for rule in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         if "VersioningConfiguration" in p:
             s3.put_bucket_versioning(
                 Bucket=name, VersioningConfiguration={"Status": p["VersioningConfiguration"]["Status"]}
             )
         if "PublicAccessBlockConfiguration" in p:
-            block = {key: str(value).lower() == "true" for key, value in p["PublicAccessBlockConfiguration"].items()}
+            block = {
+                key: str(value).lower() == "true"
+                for key, value in p["PublicAccessBlockConfiguration"].items()
+            }
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
         if "OwnershipControls" in p:
             s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=p["OwnershipControls"])
@@ -292,7 +301,12 @@ class _Creator:
             "KeySchema": p["KeySchema"],
             "BillingMode": p.get("BillingMode", "PROVISIONED"),
         }
-        for key in ("ProvisionedThroughput", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+        for key in (
+            "ProvisionedThroughput",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+            "StreamSpecification",
+        ):
             if key in p:
                 arguments[key] = p[key]
         if "SSESpecification" in p:
@@ -319,7 +333,8 @@ class _Creator:
         if "PointInTimeRecoverySpecification" in p:
             enabled = str(p["PointInTimeRecoverySpecification"].get("PointInTimeRecoveryEnabled")).lower()
             dynamodb.update_continuous_backups(
-                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": enabled == "true"}
+                TableName=name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": enabled == "true"},
             )
         attributes = {"Arn": description["TableArn"]}
         if "LatestStreamArn" in description:
@@ -328,7 +343,9 @@ class _Creator:
 
     # -------------------------------------------------------------- Secrets Manager
 
-    def _secretsmanager_secret(self, resource: ResolvedResource, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    def _secretsmanager_secret(
+        self, resource: ResolvedResource, p: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
         secrets = self.client("secretsmanager")
         name = self.name(resource, "Name", max_length=512)
         if "GenerateSecretString" in p:
@@ -352,7 +369,9 @@ class _Creator:
         name = self.name(resource, "QueueName", max_length=80 - (5 if fifo else 0)) + (
             ".fifo" if fifo and not p.get("QueueName") else ""
         )
-        attributes = {key: _json(value) if isinstance(value, dict) else str(value) for key, value in p.items()}
+        attributes = {
+            key: _json(value) if isinstance(value, dict) else str(value) for key, value in p.items()
+        }
         attributes.pop("QueueName", None)
         tags = attributes.pop("Tags", None)
         for key, value in list(attributes.items()):
@@ -365,9 +384,13 @@ class _Creator:
         arn = self.arn("sqs", name)
         return url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
 
-    def _sqs_queuepolicy(self, resource: ResolvedResource, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    def _sqs_queuepolicy(
+        self, resource: ResolvedResource, p: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
         for url in p["Queues"]:
-            self.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": _json(p["PolicyDocument"])})
+            self.client("sqs").set_queue_attributes(
+                QueueUrl=url, Attributes={"Policy": _json(p["PolicyDocument"])}
+            )
         return generated_name(self.stack.stack_name, resource.logical_id, max_length=128), {}
 
     # -------------------------------------------------------------- SNS
@@ -389,14 +412,18 @@ class _Creator:
             )
         return arn, {"TopicArn": arn, "TopicName": name}
 
-    def _sns_topicpolicy(self, resource: ResolvedResource, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    def _sns_topicpolicy(
+        self, resource: ResolvedResource, p: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
         for arn in p["Topics"]:
             self.client("sns").set_topic_attributes(
                 TopicArn=arn, AttributeName="Policy", AttributeValue=_json(p["PolicyDocument"])
             )
         return generated_name(self.stack.stack_name, resource.logical_id, max_length=128), {}
 
-    def _sns_subscription(self, resource: ResolvedResource, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    def _sns_subscription(
+        self, resource: ResolvedResource, p: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
         attributes: dict[str, str] = {}
         if "RawMessageDelivery" in p:
             attributes["RawMessageDelivery"] = str(p["RawMessageDelivery"]).lower()
@@ -422,7 +449,9 @@ class _Creator:
         self.client("glue").create_table(DatabaseName=p["DatabaseName"], TableInput=p["TableInput"])
         return str(p["TableInput"]["Name"]), {}
 
-    def _athena_workgroup(self, resource: ResolvedResource, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    def _athena_workgroup(
+        self, resource: ResolvedResource, p: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
         arguments: dict[str, Any] = {"Name": p["Name"]}
         if "WorkGroupConfiguration" in p:
             configuration = dict(p["WorkGroupConfiguration"])
@@ -459,7 +488,8 @@ def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
         converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
     if "Transitions" in rule:
         converted["Transitions"] = [
-            {"Days": int(t["TransitionInDays"]), "StorageClass": t["StorageClass"]} for t in rule["Transitions"]
+            {"Days": int(t["TransitionInDays"]), "StorageClass": t["StorageClass"]}
+            for t in rule["Transitions"]
         ]
     if "NoncurrentVersionExpiration" in rule:
         converted["NoncurrentVersionExpiration"] = {
@@ -487,8 +517,10 @@ def _generated_secret(secrets: Any, spec: Mapping[str, Any]) -> str:
     ):
         if key in spec:
             value = spec[key]
-            arguments[key] = int(value) if key == "PasswordLength" else (
-                str(value).lower() == "true" if key not in ("ExcludeCharacters",) else str(value)
+            arguments[key] = (
+                int(value)
+                if key == "PasswordLength"
+                else (str(value).lower() == "true" if key not in ("ExcludeCharacters",) else str(value))
             )
     password = str(secrets.get_random_password(**arguments)["RandomPassword"])
     template = spec.get("SecretStringTemplate")
@@ -586,17 +618,26 @@ def create_stack(
     first = resolved_now()
     stack = LocalStack(stack_name, region, account_id, first, actions=plan(first))
     creator = _Creator(stack, client)
-    for logical_id in first.creation_order():
-        resource = resolved_now(stack).resource(logical_id)
-        if not resource.ready:
-            raise ConfigurationError(
-                f"cannot create: unresolved {', '.join(sorted(resource.missing))}", where=logical_id
-            )
-        if stack.actions[logical_id].kind == "create":
-            physical_id, attributes = creator.create(resource)
-        else:
-            physical_id, attributes = _stand_in(stack, resource)
-        stack.physical_ids[logical_id] = physical_id
-        stack.attributes.update({(logical_id, name): value for name, value in attributes.items()})
+    order = first.creation_order()
+    while order:
+        # One resolution per wave: every resource whose references are all known now is created from it.
+        current = resolved_now(stack)
+        wave = [
+            logical_id
+            for logical_id in order
+            if current.resource(logical_id).ready and current.resource(logical_id).depends_on <= stack.physical_ids.keys()
+        ]
+        if not wave:
+            missing = sorted({m for name in order for m in current.resource(name).missing})
+            raise ConfigurationError(f"cannot create: unresolved {', '.join(missing)}", where=order[0])
+        for logical_id in wave:
+            resource = current.resource(logical_id)
+            if stack.actions[logical_id].kind == "create":
+                physical_id, attributes = creator.create(resource)
+            else:
+                physical_id, attributes = _stand_in(stack, resource)
+            stack.physical_ids[logical_id] = physical_id
+            stack.attributes.update({(logical_id, name): value for name, value in attributes.items()})
+        order = [logical_id for logical_id in order if logical_id not in stack.physical_ids]
     stack.resolved = resolved_now(stack)
     return stack

@@ -57,7 +57,7 @@ from radimpress.samplefeed import FeedItem
 __all__ = ["LocalRuntime", "RuntimeOptions", "repository_root"]
 
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
-_SETTLE_POLL = 0.1
+_SETTLE_POLL = 0.25
 _instances = itertools.count(1)
 
 
@@ -86,7 +86,7 @@ class RuntimeOptions:
     engine: Engine | None = None  # default: the retrieval engine, leave-one-out (the feed is IU reports)
     #: claim-check threshold of the producer (bytes of body); SQS's limit by default
     claim_check_over: int = 256 * 1024
-    max_queued: int = 100
+    max_queued: int = 50
     moto_log: Path | None = None
 
 
@@ -166,7 +166,9 @@ class LocalRuntime:
         self._timed("moto", started)
 
         started = time.perf_counter()
-        self.stack = create_stack(self.root / "template.yaml", self.client, parameters=self.options.parameters)
+        self.stack = create_stack(
+            self.root / "template.yaml", self.client, parameters=self.options.parameters
+        )
         self._shorten_visibility()
         self._timed("resources", started)
 
@@ -203,7 +205,8 @@ class LocalRuntime:
         """One boto3 client per service, pointed at the embedded AWS (thread-safe once created)."""
         if service not in self._clients:
             self._clients[service] = boto3.client(
-                service, config=Config(max_pool_connections=32, retries={"mode": "standard", "max_attempts": 4})
+                service,
+                config=Config(max_pool_connections=32, retries={"mode": "standard", "max_attempts": 4}),
             )
         return self._clients[service]
 
@@ -236,7 +239,9 @@ class LocalRuntime:
             self.client("sqs").set_queue_attributes(
                 QueueUrl=stack.ref(queue.logical_id), Attributes={"VisibilityTimeout": str(seconds)}
             )
-            self.adjustments.append(Adjustment(f"{queue.logical_id} VisibilityTimeout", f"{template_value} s", f"{seconds} s"))
+            self.adjustments.append(
+                Adjustment(f"{queue.logical_id} VisibilityTimeout", f"{template_value} s", f"{seconds} s")
+            )
 
     def _endpoint_config(self) -> AsyncEndpointConfig:
         """The local endpoint's settings: the EndpointConfig's AsyncInferenceConfig, or (when the template
@@ -259,7 +264,9 @@ class LocalRuntime:
             notifications = output_config.get("NotificationConfig", {})
             success_topic = notifications.get("SuccessTopic", success_topic)
             error_topic = notifications.get("ErrorTopic", error_topic)
-            concurrency = int(async_config.get("ClientConfig", {}).get("MaxConcurrentInvocationsPerInstance", 4))
+            concurrency = int(
+                async_config.get("ClientConfig", {}).get("MaxConcurrentInvocationsPerInstance", 4)
+            )
         return AsyncEndpointConfig(
             endpoint_name=environment["ENDPOINT_NAME"],
             s3_output_path=output,
@@ -275,7 +282,9 @@ class LocalRuntime:
     def _function_with_env(self, variable: str) -> str:
         stack = self.require_stack
         for resource in stack.resolved.enabled():
-            if resource.type in _FUNCTION_TYPES and variable in stack.function_environment(resource.logical_id):
+            if resource.type in _FUNCTION_TYPES and variable in stack.function_environment(
+                resource.logical_id
+            ):
                 return resource.logical_id
         raise ConfigurationError(f"no function has {variable} in its environment")
 
@@ -356,7 +365,8 @@ class LocalRuntime:
             region=stack.region,
             batch_size=int(event.get("BatchSize", 10)),
             batching_window_seconds=window,
-            report_batch_item_failures="ReportBatchItemFailures" in (event.get("FunctionResponseTypes") or []),
+            report_batch_item_failures="ReportBatchItemFailures"
+            in (event.get("FunctionResponseTypes") or []),
         )
         return SqsPoller(self.client("sqs"), source, self.handlers[logical_id], self.functions[logical_id])
 
@@ -366,7 +376,9 @@ class LocalRuntime:
         """One thread per SQS event source mapping (one invocation at a time each)."""
         self._stop.clear()
         for name, poller in self.pollers.items():
-            thread = threading.Thread(target=poller.run, args=(self._stop,), name=f"poller-{name}", daemon=True)
+            thread = threading.Thread(
+                target=poller.run, args=(self._stop,), name=f"poller-{name}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -438,9 +450,7 @@ class LocalRuntime:
         stack = self.require_stack
         schedule = stack.resolved.of_type("AWS::Scheduler::Schedule")[0]
         target = schedule.properties["Target"]
-        function = next(
-            name for name, spec in self.functions.items() if spec.arn == target["Arn"]
-        )
+        function = next(name for name, spec in self.functions.items() if spec.arn == target["Arn"])
         invoke_config = stack.resource(function).properties.get("EventInvokeConfig", {})
         destination = invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         dlq_url = next(
@@ -494,9 +504,13 @@ class LocalRuntime:
         seen: set[str] = set()
         url = self.require_stack.ref(logical_id)
         while True:
-            batch = self.client("sqs").receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=0
-            ).get("Messages", [])
+            batch = (
+                self.client("sqs")
+                .receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=0
+                )
+                .get("Messages", [])
+            )
             fresh = [m for m in batch if m["MessageId"] not in seen]
             if not fresh:
                 return messages

@@ -454,6 +454,8 @@ class _Context:
         else:
             text, raw_variables = _arguments(argument, 2, "Fn::Sub", scope)
             variables = {name: self.value(item, scope) for name, item in raw_variables.items()}
+        if not isinstance(text, str):
+            raise ConfigurationError("Fn::Sub expected a string to substitute into", where=scope.path)
         pieces: list[Any] = []
         position = 0
         for match in _SUB_VARIABLE.finditer(text):
