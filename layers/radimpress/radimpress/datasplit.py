@@ -19,16 +19,17 @@ impressions that are not normal), where the informative drafting happens.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from radimpress.corpus import ReportPair, load_pairs
 from radimpress.engines.retrieval import normalise_findings
+from radimpress.statements import split_sentences, state
 
 __all__ = [
     "DEV_FRACTION",
+    "NORMAL_WORDS",
     "Split",
     "dev_share",
     "is_normal_impression",
@@ -76,21 +77,10 @@ def load_split(path: str | Path | None = None, *, dev_fraction: float = DEV_FRAC
 
 # --- normal impressions ------------------------------------------------------------------------------------
 
-# A negation cue opens a scope that runs to the end of its clause: "no focal consolidation, effusion or
-# pneumothorax", "negative for acute abnormality", "without acute disease".
-_NEGATION = re.compile(
-    r"\b(?:no|not|none|without|negative|free of)\b"
-)
-# What ends a negation scope inside a sentence: a contrast ("no effusion, but cardiomegaly").
-_CLAUSE_END = re.compile(r"[;:]|\b(?:but|however|although|though|except|apart from)\b")
-_SENTENCE_END = re.compile(r"(?:(?<!\d)\.(?!\d)|\n|\?|!)+|\s\d{1,2}[.)]\s")
-_NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.)]\s*")
-_WORD = re.compile(r"[a-z]+")
-
 # Words that a normal statement is made of outside negated clauses: function words, the exam, the normal
 # descriptors, reporting verbs and the hedges and headings radiologists wrap a normal result in. A word
 # outside this list ("cardiomegaly", "low", "hyperexpanded", "emphysema", "postoperative") is a finding.
-_NORMAL_WORDS = frozenset(
+NORMAL_WORDS = frozenset(
     """
     a an the of and or with in on at to for as by from this that these is are was were be been there it its
     which s also both any all other otherwise overall essentially grossly specifically particularly
@@ -109,28 +99,13 @@ _NORMAL_WORDS = frozenset(
 )
 
 
-def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_END.split(text.lower().replace("xxxx", " ")) if part.strip()]
-
-
-def _positive_words(sentence: str) -> list[str]:
-    """The words of ``sentence`` outside every negated clause."""
-    sentence = _NUMBERING.sub(" ", sentence)
-    kept: list[str] = []
-    for clause in _CLAUSE_END.split(sentence):
-        cue = _NEGATION.search(clause)
-        kept.extend(_WORD.findall(clause[: cue.start()] if cue else clause))
-    return kept
-
-
 def is_normal_impression(text: str) -> bool:
     """Whether an impression states a normal study: nothing in it is asserted outside a negation.
 
-    Each sentence's words outside negated clauses (a cue such as "no", "without", "negative" to the end of
-    its clause) must all be words of a normal statement ("normal chest", "clear lungs", "stable exam",
+    The words it asserts (outside negated clauses: a cue such as "no", "without", "negative" to the end of
+    its clause, see :mod:`radimpress.statements`) must all be words of a normal statement ("normal chest", "clear lungs", "stable exam",
     "no acute cardiopulmonary abnormality identified"). A blank impression is not normal.
     """
-    sentences = _sentences(text)
-    if not sentences:
+    if not split_sentences(text):
         return False
-    return all(word in _NORMAL_WORDS for sentence in sentences for word in _positive_words(sentence))
+    return all(word in NORMAL_WORDS for word in state(text).asserted)

@@ -272,11 +272,14 @@ class Seq2SeqEngine:
         return [draft for draft in drafts if draft is not None]
 
     def draft(
-        self, findings: str, context: DraftContext | None = None, *, settings: GenerationSettings | None = None
+        self,
+        findings: str,
+        context: DraftContext | None = None,
+        *,
+        settings: GenerationSettings | None = None,
     ) -> Draft:
         """The draft for ``findings``; ``context`` is accepted for the engine interface and not used."""
         return self.draft_many([findings], settings=settings)[0]
 
     def _abstain(self, reason: str, latency_ms: float) -> Draft:
         return Draft(None, self.name, self.model_id, latency_ms, abstained_reason=reason)
-

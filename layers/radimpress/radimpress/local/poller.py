@@ -42,6 +42,7 @@ __all__ = [
 
 _RECEIVE_MAX = 10  # SQS's limit per ReceiveMessage / DeleteMessageBatch call
 _IDLE_WAIT_SECONDS = 1  # long poll while the queue is empty: short, so a stop is noticed quickly
+_MIN_LONG_POLL = 0.5  # seconds of batching window left below which no 1-second long poll is started
 
 
 @dataclass
@@ -195,17 +196,21 @@ class SqsPoller:
         return list(response.get("Messages", []))
 
     def gather(self, wait_seconds: int = _IDLE_WAIT_SECONDS) -> list[dict[str, Any]]:
-        """Up to ``batch_size`` messages: the first receive long-polls, then the batching window gathers."""
+        """Up to ``batch_size`` messages: the first receive long-polls, then the batching window gathers
+        with long polls too (so waiting for the rest of a batch costs the queue nothing)."""
         batch = self._receive(self.source.batch_size, wait_seconds)
         if not batch:
             return batch
         deadline = time.monotonic() + self.source.batching_window_seconds
-        while len(batch) < self.source.batch_size and time.monotonic() < deadline:
-            more = self._receive(self.source.batch_size - len(batch), 0)
-            if more:
-                batch.extend(more)
-            else:
-                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        while len(batch) < self.source.batch_size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # ReceiveMessage waits in whole seconds: long-poll while a second or so is left, else one last look
+            more = self._receive(self.source.batch_size - len(batch), 1 if remaining >= _MIN_LONG_POLL else 0)
+            if not more and remaining < _MIN_LONG_POLL:
+                break
+            batch.extend(more)
         return batch
 
     def invoke(self, messages: list[dict[str, Any]]) -> BatchOutcome:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import shutil
 import sys
 import threading
 import time
@@ -46,7 +47,7 @@ from radimpress.errors import ConfigurationError
 from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
 from radimpress.local.moto_server import MotoServer, client_environment
 from radimpress.local.moto_server import start as start_moto
-from radimpress.local.poller import EventSource, FunctionSpec, Handler, SqsPoller
+from radimpress.local.poller import EventSource, FunctionSpec, Handler, PollerStats, SqsPoller
 from radimpress.local.producer import Producer, Sent
 from radimpress.local.query import GlueTable
 from radimpress.local.resources import LocalStack, create_stack
@@ -87,6 +88,9 @@ class RuntimeOptions:
     #: claim-check threshold of the producer (bytes of body); SQS's limit by default
     claim_check_over: int = 256 * 1024
     max_queued: int = 50
+    #: concurrent executions per SQS event source: each its own handler module instance (own module state,
+    #: as a Lambda execution environment has) and its own poller thread
+    concurrency: int = 2
     moto_log: Path | None = None
 
 
@@ -160,30 +164,40 @@ class LocalRuntime:
     def start(self) -> None:
         self.options.workdir.mkdir(parents=True, exist_ok=True)
         self._saved_environment = dict(os.environ)
+        # The engine's index builds on this process's core while moto starts on the other.
+        engines: list[Engine] = []
+        building = threading.Thread(target=lambda: engines.append(self._build_engine()), name="engine-build")
         started = time.perf_counter()
-        self.moto = start_moto(log_path=self.options.moto_log)
-        os.environ.update(client_environment(self.moto.endpoint_url, self.moto.region))
-        self._timed("moto", started)
+        building.start()
+        try:
+            self.moto = start_moto(log_path=self.options.moto_log)
+            os.environ.update(client_environment(self.moto.endpoint_url, self.moto.region))
+            self._timed("moto", started)
 
-        started = time.perf_counter()
-        self.stack = create_stack(
-            self.root / "template.yaml", self.client, parameters=self.options.parameters
-        )
-        self._shorten_visibility()
-        self._timed("resources", started)
+            started = time.perf_counter()
+            self.stack = create_stack(self.root / "template.yaml", self.client, parameters=self.options.parameters)
+            self._shorten_visibility()
+            self._timed("resources", started)
+        finally:
+            building.join()
+        if not engines:
+            raise ConfigurationError("the engine could not be built (see the error above)", where="engine")
 
         started = time.perf_counter()
         self.endpoint = LocalAsyncEndpoint(
-            self._endpoint_config(),
-            self.options.engine or build_engine("retrieval", exclude_identical_findings=True),
-            s3=self.client("s3"),
-            sns=self.client("sns"),
+            self._endpoint_config(), engines[0], s3=self.client("s3"), sns=self.client("sns")
         ).start()
         self._timed("endpoint", started)
 
         started = time.perf_counter()
         self._load_functions()
         self._timed("functions", started)
+
+    def _build_engine(self) -> Engine:
+        started = time.perf_counter()
+        engine = self.options.engine or build_engine("retrieval", exclude_identical_findings=True)
+        self._timed("engine", started)
+        return engine
 
     def close(self) -> None:
         self.stop_pollers()
@@ -310,33 +324,39 @@ class LocalRuntime:
         }
         base = dict(os.environ)
         for logical_id, environment in environments.items():
-            resource = stack.resource(logical_id)
-            properties = resource.properties
+            properties = stack.resource(logical_id).properties
             code_dir = (self.root / str(properties["CodeUri"])).resolve()
-            os.environ.update(environment)  # the handler reads its settings at import, as at a cold start
-            try:
-                _module, handler = _load_handler(
-                    code_dir, str(properties["Handler"]), f"_radimpress_local_{self.instance}_{logical_id}"
-                )
-            finally:
-                os.environ.clear()
-                os.environ.update(base)
-            name = stack.ref(logical_id)
+            events = {
+                name: event["Properties"]
+                for name, event in (properties.get("Events") or {}).items()
+                if event.get("Type") == "SQS"
+            }
             self.functions[logical_id] = FunctionSpec(
-                name=name,
+                name=stack.ref(logical_id),
                 arn=stack.attribute(logical_id, "Arn"),
                 memory_mb=int(properties.get("MemorySize", 128)),
                 timeout_seconds=int(properties.get("Timeout", 3)),
             )
-            self.handlers[logical_id] = handler
-            for event_name, event in (properties.get("Events") or {}).items():
-                if event.get("Type") == "SQS":
-                    self.pollers[f"{logical_id}.{event_name}"] = self._poller(logical_id, event["Properties"])
+            for instance in range(1, (max(1, self.options.concurrency) if events else 1) + 1):
+                os.environ.update(environment)  # the handler reads its settings at import, as at a cold start
+                try:
+                    _module, handler = _load_handler(
+                        code_dir,
+                        str(properties["Handler"]),
+                        f"_radimpress_local_{self.instance}_{logical_id}_{instance}",
+                    )
+                finally:
+                    os.environ.clear()
+                    os.environ.update(base)
+                self.handlers.setdefault(logical_id, handler)
+                for event_name, event in events.items():
+                    poller = self._poller(logical_id, event, handler)
+                    self.pollers[f"{logical_id}.{event_name}#{instance}"] = poller
         # Variables read at call time (Powertools' LOG_LEVEL, namespace): the union, which agrees here.
         for environment in environments.values():
             os.environ.update(environment)
 
-    def _poller(self, logical_id: str, event: Mapping[str, Any]) -> SqsPoller:
+    def _poller(self, logical_id: str, event: Mapping[str, Any], handler: Handler) -> SqsPoller:
         stack = self.require_stack
         queue_arn = str(event["Queue"])
         queue = next(
@@ -350,15 +370,17 @@ class LocalRuntime:
         if queue is None:
             raise ConfigurationError("the SQS event's queue is not in the template", where=logical_id)
         window = float(event.get("MaximumBatchingWindowInSeconds", 0))
-        if self.options.batching_window is not None and window > self.options.batching_window:
+        what = f"{logical_id} {queue} MaximumBatchingWindowInSeconds"
+        if (
+            self.options.batching_window is not None
+            and window > self.options.batching_window
+            and all(a.what != what for a in self.adjustments)
+        ):
             self.adjustments.append(
-                Adjustment(
-                    f"{logical_id} {queue} MaximumBatchingWindowInSeconds",
-                    f"{window:g} s",
-                    f"{self.options.batching_window:g} s",
-                )
+                Adjustment(what, f"{window:g} s", f"{self.options.batching_window:g} s")
             )
-            window = self.options.batching_window
+        if self.options.batching_window is not None:
+            window = min(window, self.options.batching_window)
         source = EventSource(
             queue_url=stack.ref(queue),
             queue_arn=queue_arn,
@@ -368,7 +390,7 @@ class LocalRuntime:
             report_batch_item_failures="ReportBatchItemFailures"
             in (event.get("FunctionResponseTypes") or []),
         )
-        return SqsPoller(self.client("sqs"), source, self.handlers[logical_id], self.functions[logical_id])
+        return SqsPoller(self.client("sqs"), source, handler, self.functions[logical_id])
 
     # ------------------------------------------------------------------ running
 
@@ -388,17 +410,33 @@ class LocalRuntime:
             thread.join(timeout=30)
         self._threads = []
 
-    def poller_for(self, queue_logical_id: str) -> SqsPoller:
-        stack = self.require_stack
-        for poller in self.pollers.values():
-            if poller.source.queue_url == stack.ref(queue_logical_id):
-                return poller
-        raise KeyError(queue_logical_id)
+    def pollers_for(self, queue_logical_id: str) -> list[SqsPoller]:
+        """The pollers (one per concurrent execution) of the event source reading the queue."""
+        url = self.require_stack.ref(queue_logical_id)
+        found = [poller for poller in self.pollers.values() if poller.source.queue_url == url]
+        if not found:
+            raise KeyError(queue_logical_id)
+        return found
+
+    def stats_for(self, queue_logical_id: str) -> PollerStats:
+        """The totals of every poller reading the queue."""
+        total = PollerStats()
+        for poller in self.pollers_for(queue_logical_id):
+            stats = poller.stats
+            total.invocations += stats.invocations
+            total.received += stats.received
+            total.deleted += stats.deleted
+            total.failed += stats.failed
+            total.redelivered += stats.redelivered
+            total.handler_errors += stats.handler_errors
+            total.busy = total.busy or stats.busy
+            total.last_error = stats.last_error or total.last_error
+        return total
 
     def send(self, items: Iterable[FeedItem]) -> Sent:
         """Send the items to the IngestQueue as a producer would (see :mod:`radimpress.local.producer`)."""
         stack = self.require_stack
-        ingest = self.poller_for("IngestQueue")
+        ingest = self.pollers_for("IngestQueue")
         self.producer = Producer(
             self.client("sqs"),
             self.client("s3"),
@@ -406,7 +444,7 @@ class LocalRuntime:
             bucket=stack.ref("DataBucket"),
             claim_check_over=self.options.claim_check_over,
             max_queued=self.options.max_queued,
-            consumed=lambda: ingest.stats.deleted,
+            consumed=lambda: sum(poller.stats.deleted for poller in ingest),
         )
         return self.producer.send(items)
 
@@ -482,6 +520,7 @@ class LocalRuntime:
         """Copy the bucket's objects under ``prefixes`` to ``<workdir>/s3/<bucket>/<key>``; the mirror root."""
         bucket = self.require_stack.ref("DataBucket")
         mirror = self.options.workdir / "s3"
+        shutil.rmtree(mirror / bucket, ignore_errors=True)  # a previous run's copy of a same-named bucket
         for prefix in prefixes:
             for key in self.keys(prefix):
                 target = mirror / bucket / key

@@ -1,0 +1,765 @@
+"""The embedded CPU engine: a consensus of similar reports, re-grounded in the current findings.
+
+What the IU reports teach, and what the engine does with it:
+
+1. **Most impressions are a normal template, and which template is the radiologist's style.** Normal
+   studies (two thirds) get one of a few dozen sentences ("No acute cardiopulmonary abnormality.", "No
+   active disease.", "Normal chest x-XXXX."), and the findings text betrays who wrote it. So the engine
+   retrieves the ``k_reports`` most similar indexed reports (TF-IDF cosine over findings, the retrieval
+   engine's index) and weighs each by ``similarity ** similarity_power``, more when it shares the
+   exam type (OBR-4) or the radiologist (OBR-32) of the current report, when both are known. Among their
+   impressions it prefers the **consensus** one: the candidate with the highest weighted ROUGE-L against
+   all the others (a minimum-Bayes-risk choice, which is what maximises expected ROUGE).
+2. **Abnormal impressions restate the salient findings.** Findings sentences that assert something
+   (words outside a negation that are not a normal statement) are scored for **salience**: how often the
+   most similar findings sentences in the index were carried into their report's impression (aligned
+   through shared words and word associations learned from the index, e.g. "enlarged" ~ "cardiomegaly").
+   Candidates are composed from the most salient sentences, as written (trimmed of "There is", "is
+   noted") or as the impression phrase aligned with their nearest indexed sentences, optionally followed
+   by the neighbours' consensus normal sentence, plain or numbered.
+3. **One scorer picks among all candidates.** Each candidate (neighbour impressions and compositions)
+   gets features (consensus, votes, similarity, how much of it the findings support, salience and
+   coverage of the salient sentences, how abnormal the neighbours' impressions are, length, numbering)
+   and a linear score; :data:`DEFAULT_WEIGHTS` were fitted by :func:`fit_weights` (least squares on the
+   leave-one-out ROUGE-L of every candidate) on the train part of the IU split
+   (:func:`radimpress.datasplit.load_split`), never on its dev part.
+4. **Never contradict the findings.** The best-scoring candidate that survives re-grounding is drafted:
+   a sentence naming a side the matching findings do not (left for right) has its side replaced when the
+   findings name exactly one side, and the candidate is skipped otherwise; a candidate asserting a
+   finding the findings only negate ("small effusion" for "no pleural effusion"), or negating one they
+   assert, is skipped. Compositions copy the findings, so one always survives.
+
+The engine abstains when the findings are empty, when no indexed report shares a term, and when the best
+neighbour is less similar than ``min_similarity`` while no findings sentence is salient. Deterministic:
+every tie goes to the earlier report in the index, then to the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from radimpress.corpus import ReportPair, load_pairs
+from radimpress.datasplit import NORMAL_WORDS, is_normal_impression
+from radimpress.engines.base import Draft, DraftContext
+from radimpress.engines.retrieval import (
+    ABSTAIN_EMPTY_FINDINGS,
+    ABSTAIN_NO_SIMILAR_REPORT,
+    RetrievalEngine,
+    normalise_findings,
+)
+from radimpress.errors import ConfigurationError
+from radimpress.statements import finding_concepts, sides, split_sentences, state, words
+
+__all__ = [
+    "ABSTAIN_LOW_CONFIDENCE",
+    "ABSTAIN_NO_CONSISTENT_DRAFT",
+    "DEFAULT_WEIGHTS",
+    "FEATURES",
+    "Candidate",
+    "ConsensusEngine",
+    "fit_weights",
+    "rouge_l",
+]
+
+ABSTAIN_LOW_CONFIDENCE = "low_confidence"  # nothing similar enough and nothing salient in the findings
+ABSTAIN_NO_CONSISTENT_DRAFT = "no_consistent_draft"  # every candidate contradicted the findings
+
+FEATURES = (
+    "bias",
+    "neighbour",
+    "composed",
+    "aligned",
+    "consensus",
+    "votes",
+    "similarity",
+    "support",
+    "unsupported",
+    "conflicts",
+    "coverage",
+    "normal",
+    "neighbours_abnormal",
+    "neighbours_abnormal*normal",
+    "max_salience",
+    "max_salience*normal",
+    "included_salience",
+    "included_sentences",
+    "tail",
+    "length",
+    "length^2",
+    "consensus*neighbours_normal",
+    "coverage*neighbours_abnormal",
+    "included_salience*composed",
+    "max_salience*composed",
+    "neighbours_abnormal*composed",
+    "numbered*neighbours_numbered",
+    "numbered*neighbours_unnumbered",
+    "coverage*max_salience",
+    "salient_sentences*normal",
+    "salient_sentences",
+    "coverage*salient_sentences",
+)
+
+# Fitted by fit_weights(load_split().train) (least squares, ridge 1.0, 900 leave-one-out reports, seed 0).
+DEFAULT_WEIGHTS: tuple[float, ...] = (0.0,) * len(FEATURES)
+
+_TOKEN = re.compile(r"[a-z0-9]+")  # rouge_score's tokenizer: lowercase ASCII letters and digits
+_NUMBERED = re.compile(r"^\s*1\s*[.)]")
+_LEADING = re.compile(
+    r"^(?:there\s+(?:is|are|has\s+been|have\s+been|was|were)|the|again|also|however,?|otherwise,?"
+    r"|overall|in\s+addition,?|additionally,?)\s+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(
+    r"\s+(?:is|are)\s+(?:again\s+)?(?:noted|seen|present|identified|demonstrated|visualized)\s*$",
+    re.IGNORECASE,
+)
+_SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+_FALLBACK_TAIL = "No acute cardiopulmonary abnormality."
+
+# Words a findings sentence reporting nothing is made of, besides those of a normal impression
+# ("heart size is within normal limits", "visualized osseous structures are intact").
+_FINDINGS_NORMAL_WORDS = NORMAL_WORDS | frozenset(
+    """
+    size within limits silhouette cardiomediastinal vascularity vasculature caliber contour contours intact
+    osseous structures visualized focal airspace air space consolidation pneumothorax effusion effusions
+    mediastinum hilar hila heart top mildly well expanded inflated volumes normally pulmonary bony remain
+    remains again is are has have unremarkable grossly aorta
+    """.split()
+)
+# Words that carry no finding: a candidate's content is what is left.
+_FUNCTION_WORDS = _FINDINGS_NORMAL_WORDS | frozenset(
+    "the a an of and or is are there in to with on at be as by this that which may could likely possibly "
+    "probably".split()
+)
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(text.lower()))
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence, bit-parallel (one big-int step per token of ``b``)."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for position, token in enumerate(a):
+        masks[token] = masks.get(token, 0) | (1 << position)
+    full = (1 << len(a)) - 1
+    row = full
+    for token in b:
+        match = masks.get(token)
+        if match:
+            low = row & match
+            row = ((row + low) | (row - low)) & full
+    return len(a) - row.bit_count()
+
+
+def rouge_l(prediction: Sequence[str], reference: Sequence[str]) -> float:
+    """ROUGE-L F-measure of two token sequences (``rouge_score``'s, for its tokens: ``2 lcs / (m + n)``)."""
+    common = _lcs(prediction, reference)
+    return 0.0 if common == 0 else 2.0 * common / (len(prediction) + len(reference))
+
+
+def _content(asserted: Iterable[str]) -> frozenset[str]:
+    return frozenset(word for word in asserted if word not in _FUNCTION_WORDS)
+
+
+def _reports_something(sentence: str) -> bool:
+    """Whether a findings sentence asserts a word that no normal findings sentence is made of."""
+    return any(word not in _FINDINGS_NORMAL_WORDS for word in state(sentence).asserted)
+
+
+def _trim(sentence: str) -> str:
+    """A findings sentence as an impression phrase: leading "There is", "The" and trailing "is noted" off."""
+    text = sentence.strip().rstrip(".,; ")
+    for _ in range(3):
+        text = _LEADING.sub("", text)
+    text = _TRAILING.sub("", text)
+    return text[:1].upper() + text[1:]
+
+
+def _normalise_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = " ".join(value.lower().split())
+    return key or None
+
+
+def _mbr(weights: Mapping[str, float]) -> str:
+    """The text with the highest weighted ROUGE-L against all the texts; ties: more weight, then text."""
+    tokens = {text: _tokens(text) for text in weights}
+
+    def utility(text: str) -> tuple[float, float, str]:
+        mine = tokens[text]
+        gain = math.fsum(weight * rouge_l(mine, tokens[other]) for other, weight in weights.items())
+        return (gain, weights[text], text)
+
+    return max(weights, key=utility)
+
+
+# --- what the current findings say ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """One findings sentence that reports something, as the engine sees it."""
+
+    text: str
+    content: frozenset[str]
+    sides: frozenset[str]
+    salience: float
+    phrase: str | None  # the impression phrase aligned with its nearest indexed sentences
+
+
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    sentences: tuple[_Sentence, ...]
+    asserted_content: frozenset[str]
+    asserted_sides: frozenset[str]
+    asserted_concepts: frozenset[str]
+    negated_concepts: frozenset[str]  # negated and never asserted
+
+
+def _sentence_concepts(sentence: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(asserted, negated) finding concepts of one sentence; "heart is not enlarged" negates cardiomegaly."""
+    statement = state(sentence)
+    asserted = finding_concepts(statement.asserted)
+    negated = set(finding_concepts(statement.negated))
+    if {"enlarged", "enlargement"} & set(statement.negated) and {"heart", "cardiac"} & set(statement.asserted):
+        negated.add("cardiomegaly")
+    return asserted, frozenset(negated)
+
+
+def _concepts(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    asserted: set[str] = set()
+    negated: set[str] = set()
+    for sentence in split_sentences(text):
+        yes, no = _sentence_concepts(sentence)
+        asserted |= yes
+        negated |= no
+    return frozenset(asserted), frozenset(negated)
+
+
+# --- candidates -------------------------------------------------------------------------------------------
+
+_NEIGHBOUR, _COMPOSED, _ALIGNED = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A draft the engine considered, its features (in :data:`FEATURES` order) and its score."""
+
+    text: str
+    kind: str  # "neighbour", "composed" or "aligned"
+    features: tuple[float, ...]
+    score: float
+
+
+@dataclass(slots=True)
+class _SentenceStats:
+    text: str
+    count: int = 0
+    reflected: int = 0
+    phrases: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prior:
+    """One indexed report, as a neighbour: its impression and who wrote it for which exam."""
+
+    impression: str
+    procedure: str | None
+    interpreter: str | None
+    normal: bool
+
+
+# One indexed report's contribution to the sentence statistics: (sentence key, reflected, aligned phrase).
+_Contribution = tuple[str, bool, str | None]
+
+
+class ConsensusEngine:
+    """Drafts the best-scoring consensus or composed impression that does not contradict the findings."""
+
+    name: ClassVar[str] = "consensus"
+
+    def __init__(
+        self,
+        pairs: Iterable[ReportPair | tuple[str, str]],
+        *,
+        exclude_identical_findings: bool = False,
+        weights: Sequence[float] | None = None,
+        k_reports: int = 30,
+        k_sentences: int = 8,
+        similarity_power: float = 3.0,
+        interpreter_boost: float = 1.0,
+        procedure_boost: float = 1.0,
+        min_similarity: float = 0.05,
+        composition_bonus: float = 0.0,
+    ) -> None:
+        """Index ``pairs`` (:class:`ReportPair` or ``(findings, impression)``); see the module docstring.
+
+        ``exclude_identical_findings`` makes the engine skip indexed reports whose normalised findings
+        equal the query's (leave-one-out, for feeding the very reports the index holds).
+        ``composition_bonus`` is added to the score of candidates composed from the findings.
+        """
+        self.weights = tuple(DEFAULT_WEIGHTS if weights is None else weights)
+        if len(self.weights) != len(FEATURES):
+            raise ConfigurationError(f"the consensus engine takes {len(FEATURES)} weights", where="weights")
+        if k_reports < 1 or k_sentences < 1:
+            raise ConfigurationError("k_reports and k_sentences must be at least 1", where="engine")
+        self.exclude_identical_findings = exclude_identical_findings
+        self.k_reports, self.k_sentences = k_reports, k_sentences
+        self.similarity_power = similarity_power
+        self.interpreter_boost, self.procedure_boost = interpreter_boost, procedure_boost
+        self.min_similarity, self.composition_bonus = min_similarity, composition_bonus
+
+        digest = hashlib.sha256()
+        reports: list[ReportPair] = []
+        for pair in pairs:
+            report = pair if isinstance(pair, ReportPair) else ReportPair(str(len(reports)), *pair)
+            if not normalise_findings(report.findings) or not report.impression.strip():
+                continue
+            reports.append(report)
+            digest.update(json.dumps([report.findings, report.impression]).encode())
+            digest.update(b"\n")
+        if not reports:
+            raise ConfigurationError("the consensus index needs at least one report with findings")
+        self._reports = tuple(reports)
+        self.pairs = len(reports)
+
+        normal_cache: dict[str, bool] = {}
+        self._groups: dict[str, list[tuple[int, _Prior]]] = defaultdict(list)
+        for number, report in enumerate(reports):
+            impression = report.impression.strip()
+            normal = normal_cache.get(impression)
+            if normal is None:
+                normal = normal_cache[impression] = is_normal_impression(impression)
+            prior = _Prior(
+                impression,
+                _normalise_key(report.procedure_code or report.procedure_text),
+                _normalise_key(report.interpreter),
+                normal,
+            )
+            self._groups[normalise_findings(report.findings)].append((number, prior))
+        self._retriever = RetrievalEngine(
+            ((r.findings, r.impression) for r in reports), exclude_identical_findings=exclude_identical_findings
+        )
+        self._associations = self._learn_associations(reports)
+        self._sentences, self._contributions = self._learn_sentences(reports)
+        self._sentence_retriever = (
+            RetrievalEngine((stats.text, "-") for stats in self._sentences.values()) if self._sentences else None
+        )
+
+        suffix = ":leave-one-out" if exclude_identical_findings else ""
+        self.model_id = f"consensus:{digest.hexdigest()[:12]}{suffix}"
+
+    @classmethod
+    def from_path(cls, path: str | Path | None = None, **options: object) -> ConsensusEngine:
+        """An engine over a JSONL or MEDIQA-2021 JSON file (:mod:`radimpress.corpus`; default: IU reports)."""
+        return cls(load_pairs(path), **options)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"ConsensusEngine(model_id={self.model_id!r}, pairs={self.pairs})"
+
+    # --- what the index teaches ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _learn_associations(reports: Sequence[ReportPair]) -> dict[str, dict[str, float]]:
+        """impression word -> {findings word: Dice coefficient}, over the reports' asserted content.
+
+        Counted over the findings sentences that report something and the impression sentences that are
+        not normal statements; kept when the pair co-occurs in at least 3 reports with Dice >= 0.15.
+        """
+        findings_count: Counter[str] = Counter()
+        impression_count: Counter[str] = Counter()
+        both: Counter[tuple[str, str]] = Counter()
+        for report in reports:
+            findings_words: set[str] = set()
+            for sentence in split_sentences(report.findings):
+                if _reports_something(sentence):
+                    findings_words |= _content(state(sentence).asserted)
+            impression_words: set[str] = set()
+            for sentence in split_sentences(report.impression):
+                if not is_normal_impression(sentence):
+                    impression_words |= _content(state(sentence).asserted)
+            findings_count.update(findings_words)
+            impression_count.update(impression_words)
+            both.update((f, i) for f in findings_words for i in impression_words if f != i)
+        associations: dict[str, dict[str, float]] = defaultdict(dict)
+        for (f, i), n in sorted(both.items()):
+            if n >= 3:
+                dice = 2.0 * n / (findings_count[f] + impression_count[i])
+                if dice >= 0.15:
+                    associations[i][f] = dice
+        return dict(associations)
+
+    def _explained(self, words_: frozenset[str], by: frozenset[str]) -> float:
+        """How much of ``words_`` (content) ``by`` accounts for: 1 per shared word, else its best association."""
+        if not words_:
+            return 0.0
+        total = 0.0
+        for word in words_:
+            if word in by:
+                total += 1.0
+            elif (associated := self._associations.get(word)) is not None:
+                total += max((associated.get(other, 0.0) for other in by), default=0.0)
+        return total / len(words_)
+
+    def _learn_sentences(
+        self, reports: Sequence[ReportPair]
+    ) -> tuple[dict[str, _SentenceStats], dict[int, list[_Contribution]]]:
+        """Per normalised findings sentence that reports something: how often its report's impression
+        carried it (an abnormal impression sentence it explains at least 0.3 of) and the phrases it became.
+        """
+        stats: dict[str, _SentenceStats] = {}
+        contributions: dict[int, list[_Contribution]] = defaultdict(list)
+        for number, report in enumerate(reports):
+            abnormal = [
+                (sentence, _content(state(sentence).asserted))
+                for sentence in split_sentences(report.impression)
+                if not is_normal_impression(sentence)
+            ]
+            reporting = [
+                (sentence, _content(state(sentence).asserted))
+                for sentence in split_sentences(report.findings)
+                if _reports_something(sentence)
+            ]
+            aligned: dict[int, tuple[str, float]] = {}
+            for phrase, phrase_words in abnormal:
+                best, best_score = -1, 0.0
+                for index, (_, sentence_words) in enumerate(reporting):
+                    score = self._explained(phrase_words, sentence_words)
+                    if score > best_score:
+                        best, best_score = index, score
+                if best >= 0 and best_score >= 0.3 and best_score > aligned.get(best, ("", 0.0))[1]:
+                    aligned[best] = (phrase, best_score)
+            for index, (sentence, _) in enumerate(reporting):
+                key = normalise_findings(sentence)
+                if not key:
+                    continue
+                entry = stats.setdefault(key, _SentenceStats(sentence))
+                phrase_found = aligned.get(index)
+                entry.count += 1
+                if phrase_found is not None:
+                    entry.reflected += 1
+                    entry.phrases[phrase_found[0]] += 1
+                contributions[number].append((key, phrase_found is not None, phrase_found and phrase_found[0]))
+        return stats, dict(contributions)
+
+    # --- drafting -------------------------------------------------------------------------------------------
+
+    def _salience(self, sentence: str, holdout: int | None) -> tuple[float, str | None]:
+        """How often sentences like ``sentence`` reached their impression, and the consensus phrase."""
+        if self._sentence_retriever is None:
+            return 0.0, None
+        own_counts: Counter[tuple[str, bool]] = Counter()
+        own_phrases: dict[str, Counter[str]] = defaultdict(Counter)
+        for key, reflected, phrase in self._contributions.get(holdout, []) if holdout is not None else []:
+            own_counts[key, False] += 1
+            own_counts[key, True] += reflected
+            if phrase is not None:
+                own_phrases[key][phrase] += 1
+        sentence_words = _content(state(sentence).asserted)
+        total = reflected_total = 0.0
+        phrases: Counter[str] = Counter()
+        for neighbour in self._sentence_retriever.nearest(sentence, self.k_sentences):
+            key = normalise_findings(neighbour.findings)
+            entry = self._sentences[key]
+            count = entry.count - own_counts[key, False]
+            if count <= 0:
+                continue
+            weight = neighbour.similarity**2
+            total += weight * count
+            reflected_total += weight * (entry.reflected - own_counts[key, True])
+            for phrase, times in entry.phrases.items():
+                times -= own_phrases[key][phrase]
+                if times > 0 and self._explained(_content(state(phrase).asserted), sentence_words) >= 0.5:
+                    phrases[phrase] += weight * times
+        salience = reflected_total / total if total else 0.0
+        return salience, (_mbr(phrases) if phrases else None)
+
+    def _read_findings(self, findings: str, holdout: int | None) -> _Findings:
+        sentences: list[_Sentence] = []
+        asserted_content: set[str] = set()
+        asserted_sides: set[str] = set()
+        asserted_concepts: set[str] = set()
+        negated_concepts: set[str] = set()
+        for sentence in split_sentences(findings):
+            statement = state(sentence)
+            yes, no = _sentence_concepts(sentence)
+            asserted_concepts |= yes
+            negated_concepts |= no
+            asserted_content |= _content(statement.asserted)
+            asserted_sides |= sides(statement.asserted)
+            if _reports_something(sentence):
+                salience, phrase = self._salience(sentence, holdout)
+                sentences.append(
+                    _Sentence(sentence, _content(statement.asserted), sides(statement.asserted), salience, phrase)
+                )
+        return _Findings(
+            tuple(sentences),
+            frozenset(asserted_content),
+            frozenset(asserted_sides),
+            frozenset(asserted_concepts),
+            frozenset(negated_concepts - asserted_concepts),
+        )
+
+    def _neighbours(
+        self, findings: str, context: DraftContext | None, retriever: RetrievalEngine
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, bool], float]:
+        """Impression -> summed weight and -> best similarity over the neighbours, normality, best similarity."""
+        procedure = interpreter = None
+        if context is not None:
+            procedure = _normalise_key(context.procedure_code or context.procedure_text)
+            interpreter = _normalise_key(context.interpreter)
+        weights: dict[str, float] = {}
+        similarity: dict[str, float] = {}
+        normal: dict[str, bool] = {}
+        best = 0.0
+        for neighbour in retriever.nearest(findings, self.k_reports):
+            best = max(best, neighbour.similarity)
+            base = neighbour.similarity**self.similarity_power
+            for _, prior in self._groups[normalise_findings(neighbour.findings)]:
+                weight = base
+                if interpreter is not None and prior.interpreter == interpreter:
+                    weight *= 1.0 + self.interpreter_boost
+                if procedure is not None and prior.procedure == procedure:
+                    weight *= 1.0 + self.procedure_boost
+                weights[prior.impression] = weights.get(prior.impression, 0.0) + weight
+                similarity[prior.impression] = max(similarity.get(prior.impression, 0.0), neighbour.similarity)
+                normal[prior.impression] = prior.normal
+        return weights, similarity, normal, best
+
+    def _candidates(
+        self,
+        findings: str,
+        context: DraftContext | None,
+        *,
+        retriever: RetrievalEngine | None = None,
+        holdout: int | None = None,
+    ) -> tuple[list[Candidate], _Findings, float]:
+        weights, similarity, normal, best = self._neighbours(findings, context, retriever or self._retriever)
+        facts = self._read_findings(findings, holdout)
+        if not weights:
+            return [], facts, best
+        total = math.fsum(weights.values())
+        abnormal_share = math.fsum(w for text, w in weights.items() if not normal[text]) / total
+        numbered_share = math.fsum(w for text, w in weights.items() if _NUMBERED.match(text)) / total
+        normals = {text: w for text, w in weights.items() if normal[text]}
+        tail = _NUMBERED.sub("", _mbr(normals) if normals else _FALLBACK_TAIL).strip()
+
+        # text -> (kind, included sentences, included salience, has tail, numbered); first wins
+        shapes: dict[str, tuple[int, int, float, bool]] = {text: (_NEIGHBOUR, 0, 0.0, False) for text in weights}
+        ranked = sorted(range(len(facts.sentences)), key=lambda i: -facts.sentences[i].salience)[:3]
+        for size in range(1, len(ranked) + 1):
+            chosen = [facts.sentences[i] for i in sorted(ranked[:size])]
+            included = math.fsum(s.salience for s in chosen)
+            for kind in (_COMPOSED, _ALIGNED):
+                parts = [
+                    _trim(s.text) if kind == _COMPOSED or s.phrase is None else _trim(s.phrase) for s in chosen
+                ]
+                parts = [part for part in parts if part]
+                if not parts:
+                    continue
+                body = ". ".join(parts) + "."
+                shapes.setdefault(body, (kind, size, included, False))
+                shapes.setdefault(f"{body} {tail}", (kind, size, included, True))
+                numbered = " ".join(f"{n}. {part.rstrip('. ')}." for n, part in enumerate([*parts, tail], 1))
+                shapes.setdefault(numbered, (kind, size, included, True))
+
+        tokens = {text: _tokens(text) for text in shapes}
+        neighbour_tokens = [(tokens[text], w) for text, w in weights.items()]
+        salient = [s.content for s in facts.sentences if s.salience >= 0.3]
+        max_salience = max((s.salience for s in facts.sentences), default=0.0)
+        candidates: list[Candidate] = []
+        for text, (kind, size, included, has_tail) in shapes.items():
+            mine = tokens[text]
+            consensus = math.fsum(w * rouge_l(mine, other) for other, w in neighbour_tokens) / total
+            statement = state(text)
+            content = _content(statement.asserted)
+            support = self._explained(content, facts.asserted_content)
+            conflicts = len(finding_concepts(statement.asserted) & facts.negated_concepts)
+            coverage = (
+                sum(1 for words_ in salient if words_ & content or self._explained(words_, content) > 0)
+                / len(salient)
+                if salient
+                else 0.0
+            )
+            is_normal = float(kind == _NEIGHBOUR and normal[text])
+            composed = float(kind != _NEIGHBOUR)
+            length = len(mine) / 10.0
+            is_numbered = float(bool(_NUMBERED.match(text)))
+            features = (
+                1.0,
+                float(kind == _NEIGHBOUR),
+                float(kind == _COMPOSED),
+                float(kind == _ALIGNED),
+                consensus,
+                weights.get(text, 0.0) / total,
+                similarity.get(text, 0.0),
+                support,
+                len(content) * (1.0 - support),
+                float(conflicts),
+                coverage,
+                is_normal,
+                abnormal_share,
+                abnormal_share * is_normal,
+                max_salience,
+                max_salience * is_normal,
+                included,
+                float(size),
+                float(has_tail),
+                length,
+                length * length,
+                consensus * (1.0 - abnormal_share),
+                coverage * abnormal_share,
+                included * composed,
+                max_salience * composed,
+                abnormal_share * composed,
+                is_numbered * numbered_share,
+                is_numbered * (1.0 - numbered_share),
+                coverage * max_salience,
+                len(salient) * is_normal,
+                float(len(salient)),
+                coverage * len(salient),
+            )
+            score = math.fsum(w * x for w, x in zip(self.weights, features, strict=True))
+            score += self.composition_bonus * composed
+            candidates.append(Candidate(text, ("neighbour", "composed", "aligned")[kind], features, score))
+        candidates.sort(key=lambda c: (-c.score, c.text))
+        return candidates, facts, best
+
+    def _reground(self, text: str, facts: _Findings) -> str | None:
+        """``text`` with its sides and negations consistent with the findings, or ``None`` if it cannot be.
+
+        A sentence naming a side its best-matching findings sentence (or, without one, the findings) does
+        not name is rewritten to the findings' side when they name exactly one of left and right; otherwise
+        the text is rejected. A text asserting a finding the findings only negate, or negating one they
+        assert, is rejected.
+        """
+        asserted, negated = _concepts(text)
+        if asserted & facts.negated_concepts or negated & facts.asserted_concepts:
+            return None
+        sentences = split_sentences(text)
+        rewritten = text
+        for sentence in sentences:
+            statement = state(sentence)
+            named = sides(statement.asserted)
+            if not named:
+                continue
+            content = _content(statement.asserted)
+            match, match_score = None, 0.0
+            for candidate in facts.sentences:
+                score = self._explained(content, candidate.content)
+                if score > match_score:
+                    match, match_score = candidate, score
+            allowed = match.sides if match is not None and match.sides else facts.asserted_sides
+            if named <= allowed:
+                continue
+            if len(allowed) == 1 and allowed <= {"left", "right"} and "bilateral" not in named:
+                side = next(iter(allowed))
+                fixed = _SIDE_WORD.sub(lambda m: side.capitalize() if m.group(1)[0].isupper() else side, sentence)
+                rewritten = rewritten.replace(sentence, fixed, 1)
+            else:
+                return None
+        return rewritten
+
+    def rank(self, findings: str, context: DraftContext | None = None) -> list[Candidate]:
+        """Every candidate for ``findings``, best first (before re-grounding); empty without neighbours."""
+        candidates, _, _ = self._candidates(findings, context)
+        return candidates
+
+    def draft(self, findings: str, context: DraftContext | None = None) -> Draft:
+        """The best-scoring candidate that agrees with the findings (see the module docstring)."""
+        started = time.perf_counter()
+        text, reason = self._choose(findings, context)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        return Draft(text, self.name, self.model_id, latency_ms, abstained_reason=reason)
+
+    def _choose(
+        self,
+        findings: str,
+        context: DraftContext | None,
+        *,
+        retriever: RetrievalEngine | None = None,
+        holdout: int | None = None,
+    ) -> tuple[str | None, str | None]:
+        if not normalise_findings(findings):
+            return None, ABSTAIN_EMPTY_FINDINGS
+        candidates, facts, best = self._candidates(findings, context, retriever=retriever, holdout=holdout)
+        if not candidates:
+            return None, ABSTAIN_NO_SIMILAR_REPORT
+        if best < self.min_similarity and not any(s.salience >= 0.3 for s in facts.sentences):
+            return None, ABSTAIN_LOW_CONFIDENCE
+        for candidate in candidates:
+            text = self._reground(candidate.text, facts)
+            if text is not None:
+                return text, None
+        return None, ABSTAIN_NO_CONSISTENT_DRAFT
+
+
+# --- fitting the scorer -----------------------------------------------------------------------------------
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """``matrix @ x = vector`` for a symmetric positive definite ``matrix`` (Gaussian elimination)."""
+    size = len(vector)
+    rows = [[*row, value] for row, value in zip(matrix, vector, strict=True)]
+    for column in range(size):
+        pivot = max(range(column, size), key=lambda r: abs(rows[r][column]))
+        rows[column], rows[pivot] = rows[pivot], rows[column]
+        head = rows[column][column]
+        for r in range(column + 1, size):
+            factor = rows[r][column] / head
+            if factor:
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[column], strict=True)]
+    solution = [0.0] * size
+    for r in range(size - 1, -1, -1):
+        known = math.fsum(rows[r][c] * solution[c] for c in range(r + 1, size))
+        solution[r] = (rows[r][size] - known) / rows[r][r]
+    return solution
+
+
+def fit_weights(
+    pairs: Iterable[ReportPair | tuple[str, str]], *, sample: int = 900, seed: int = 0, ridge: float = 1.0
+) -> tuple[float, ...]:
+    """Least-squares weights that predict each candidate's ROUGE-L against the radiologist's impression.
+
+    Leave-one-out over ``sample`` reports drawn with ``random.Random(seed)``: each is drafted by an engine
+    over all of ``pairs`` that skips the reports with the same normalised findings and the report's own
+    sentence statistics. (The word associations keep it: a small, documented leak.)
+    """
+    engine = ConsensusEngine(pairs, weights=(0.0,) * len(FEATURES))
+    reports = engine._reports  # noqa: SLF001 - the fit reads the engine it built
+    loo = RetrievalEngine(((r.findings, r.impression) for r in reports), exclude_identical_findings=True)
+    chosen = sorted(random.Random(seed).sample(range(len(reports)), min(sample, len(reports))))
+    size = len(FEATURES)
+    gram = [[0.0] * size for _ in range(size)]
+    moment = [0.0] * size
+    for number in chosen:
+        report = reports[number]
+        candidates, _, _ = engine._candidates(  # noqa: SLF001
+            report.findings, report.context, retriever=loo, holdout=number
+        )
+        reference = _tokens(report.impression)
+        for candidate in candidates:
+            target = rouge_l(_tokens(candidate.text), reference)
+            x = candidate.features
+            for i in range(size):
+                moment[i] += x[i] * target
+                row = gram[i]
+                for j in range(size):
+                    row[j] += x[i] * x[j]
+    for i in range(size):
+        gram[i][i] += ridge
+    return tuple(_solve(gram, moment))
