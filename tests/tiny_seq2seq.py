@@ -19,13 +19,49 @@ from pathlib import Path
 import pytest
 
 _WORDS = (
-    "Generate radiology report impressions based on the following findings. Findings: "
-    "no acute cardiopulmonary abnormality process disease heart size is normal within limits the lungs are "
-    "clear there is pleural effusion pneumothorax or focal consolidation left right lower lobe opacity "
-    "stable mild cardiomegaly"
-).split()
+    "Generate",
+    "radiology",
+    "report",
+    "impressions",
+    "based",
+    "on",
+    "the",
+    "following",
+    "findings.",
+    "Findings:",
+    "no",
+    "acute",
+    "cardiopulmonary",
+    "abnormality",
+    "process",
+    "disease",
+    "heart",
+    "size",
+    "is",
+    "normal",
+    "within",
+    "limits",
+    "lungs",
+    "are",
+    "clear",
+    "there",
+    "pleural",
+    "effusion",
+    "pneumothorax",
+    "or",
+    "focal",
+    "consolidation",
+    "left",
+    "right",
+    "lower",
+    "lobe",
+    "opacity",
+    "stable",
+    "mild",
+    "cardiomegaly",
+)
 _PIECES = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
-_PIECES += [(f"\u2581{word}", -float(rank)) for rank, word in enumerate(dict.fromkeys(_WORDS), start=1)]
+_PIECES += [(f"\u2581{word}", -float(rank)) for rank, word in enumerate(_WORDS, start=1)]
 _PIECES += [(char, -50.0) for char in "abcdefghijklmnopqrstuvwxyz.,:"]
 
 

@@ -132,6 +132,7 @@ def test_the_json_document() -> None:
     assert document["flags"]["draft"]["missing_critical"] == 1
     assert document["flags"]["radiologist"]["rate"] == 0.25
     assert document["abstained"] == 1
+    assert document["peak_rss_mb"] is None or document["peak_rss_mb"] > 0
     json.dumps(document)  # JSON-ready as is
 
 

@@ -49,7 +49,7 @@ class DemoOptions:
     workdir: Path = Path(".demo")
     parameters: dict[str, str] = field(default_factory=dict)
     #: seconds; the template's 240/400 s would hold a failed record back for minutes
-    visibility_timeout: int = 10
+    visibility_timeout: int = 30
     #: seconds; the template's 5 s / 10 s windows would hold the last partial batch
     batching_window: float = 1.0
     claim_check_over: int = 256 * 1024
@@ -67,6 +67,7 @@ class DemoReport:
     messages: int
     by_kind: dict[str, int]
     by_encoding: dict[str, int]
+    refused: dict[str, int]
     units: int
     results: int
     result_rows: int  # Parquet rows; above results when a redelivered batch wrote its results again
@@ -77,6 +78,7 @@ class DemoReport:
     settled: bool
     seconds: float
     send_seconds: float
+    cpu_seconds: dict[str, float]
     startup: dict[str, float]
     adjustments: list[dict[str, str]]
     created: int
@@ -200,12 +202,18 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
                 tick()
 
         started = time.perf_counter()
+        cpu_started = time.process_time(), runtime.require_moto.cpu_seconds()
         runtime.start_pollers()
         ticking = threading.Thread(target=ticker, name="progress", daemon=True)
         ticking.start()
         sent = runtime.send(items)
         settled = runtime.wait_until_settled(options.timeout)
         seconds = time.perf_counter() - started
+        moto_cpu = runtime.require_moto.cpu_seconds()
+        cpu = {
+            "pipeline process": time.process_time() - cpu_started[0],
+            **({"moto": moto_cpu - cpu_started[1]} if moto_cpu is not None and cpu_started[1] is not None else {}),
+        }
         stop_ticking.set()
         ticking.join()
         tick()
@@ -242,6 +250,7 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
             messages=sent.messages,
             by_kind=dict(sent.by_kind),
             by_encoding=dict(sent.by_encoding),
+            refused=dict(sent.refused),
             units=sent.units,
             results=int(counted[0]) if counted else 0,
             result_rows=int(counted[1]) if counted else 0,
@@ -252,6 +261,7 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
             settled=settled,
             seconds=seconds,
             send_seconds=sent.seconds,
+            cpu_seconds=cpu,
             startup=runtime.startup_seconds,
             adjustments=[asdict(a) for a in runtime.adjustments],
             created=len(stack.created),
@@ -343,7 +353,8 @@ def format_report(report: DemoReport) -> str:
         f"messages in       {report.messages:>6,}  reports {kinds.get('report', 0):,} · "
         f"malformed {kinds.get('malformed', 0):,} · redeliveries {kinds.get('duplicate', 0):,}  |  "
         f"{_counts(report.by_encoding)}",
-        f"in (report units) {report.units:>6,}  one per report in a payload, one per payload without a readable report",
+        f"in (report units) {report.units:>6,}  one per report in a payload, one per payload without a readable report"
+        + (f"; not sendable to SQS: {_counts(report.refused)}" if report.refused else ""),
         f"results           {report.results:>6,}  drafted impressions (distinct inference ids in results/; "
         f"{report.result_rows:,} Parquet rows)",
         f"error records     {report.errors:>6,}  "
@@ -362,7 +373,8 @@ def format_report(report: DemoReport) -> str:
     lines += [
         "",
         f"throughput        {report.count:,} report messages in {report.seconds:.1f}s: {rate:.1f} reports/s "
-        f"end to end (feed sent in {report.send_seconds:.1f}s)",
+        f"end to end (feed sent in {report.send_seconds:.1f}s); CPU "
+        + ", ".join(f"{name} {s:.1f}s" for name, s in report.cpu_seconds.items()),
         f"endpoint          {endpoint['accepted']:,} InvokeEndpointAsync: {endpoint['completed']:,} completed, "
         f"{endpoint['failed']:,} failed ({_counts(endpoint['failure_reasons'])}), lost {endpoint['lost']}; "
         f"engine {endpoint['engine']} {endpoint['engine_seconds']:.1f}s in all",
@@ -425,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE",
         help="override a template parameter (repeatable)",
     )
-    parser.add_argument("--visibility-timeout", type=int, default=10, help="queue visibility timeout, s (demo)")
+    parser.add_argument("--visibility-timeout", type=int, default=30, help="queue visibility timeout, s (demo)")
     parser.add_argument("--batching-window", type=float, default=1.0, help="SQS batching window cap, s (demo)")
     parser.add_argument("--claim-check-over", type=int, default=256 * 1024, help="bytes; bigger bodies go via S3")
     parser.add_argument("--timeout", type=float, default=900.0, help="give up waiting after this many seconds")

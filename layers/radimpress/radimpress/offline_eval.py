@@ -260,6 +260,7 @@ class Evaluation:
     abstention_reasons: Mapping[str, int]
     latency_ms: MetricSummary
     seconds: float
+    peak_rss_mb: float | None = None
 
 
 def evaluate(
@@ -314,7 +315,18 @@ def evaluate(
         abstention_reasons=dict(sorted(reasons.items())),
         latency_ms=summarize([r.draft.latency_ms for r in results]),
         seconds=time.perf_counter() - started,
+        peak_rss_mb=_peak_rss_mb(),
     )
+
+
+def _peak_rss_mb() -> float | None:
+    """The process' peak resident memory so far (index, engine, run), in MiB; ``None`` off Unix."""
+    try:
+        import resource  # noqa: PLC0415 - Unix only
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -344,6 +356,8 @@ def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
         "model_id": evaluation.model_id,
         "evaluated": evaluation.description,
         "latency_ms": evaluation.latency_ms.as_dict(),
+        "peak_rss_mb": evaluation.peak_rss_mb,
+        "seconds": evaluation.seconds,
     }
 
 
@@ -407,7 +421,8 @@ def format_evaluation(evaluation: Evaluation) -> str:
         "",
         f"abstained: {evaluation.abstained}" + (f" ({reasons})" if reasons else ""),
         f"latency per draft: mean {_ms(latency.mean)}, p50 {_ms(latency.p50)}, p75 {_ms(latency.p75)}, "
-        f"max {_ms(latency.max)}; whole run {evaluation.seconds:.1f} s",
+        f"max {_ms(latency.max)}; whole run {evaluation.seconds:.1f} s"
+        + ("" if evaluation.peak_rss_mb is None else f", peak RSS {evaluation.peak_rss_mb:,.0f} MiB"),
     ]
     return "\n".join(line for i, line in enumerate(lines) if line or i != 1) + "\n"
 

@@ -31,15 +31,24 @@ trigger in its scope, ConText style: pre-negation ("no", "without", "negative fo
 "although", "except", "which", a clause end, or a comma that opens a new positive item such as ", small
 left effusion"); post-negation ("is absent", "not seen", "has resolved") and post-uncertainty ("cannot be
 excluded") reach back within their comma-delimited phrase; pseudo-triggers ("no change in", "no interval
-change") assert. A side (left, right, bilateral, bibasilar, RLL, lingula, ...) attaches to the mention that
-follows it in the clause ("left pleural effusion"), or to the one before it after a preposition
-("opacity in the right lower lobe").
+change") assert; hypothetical triggers ("to exclude", "if", "recommend", "history of") make a mention
+neither asserted nor negated, so "CT to exclude a mass" is no finding. The nearest trigger wins
+("no effusion, possible pneumonia"). A mention is *positive* when present or possible.
+
+A side (left, right, bilateral, bibasilar, RLL, lingula, ...) attaches to the mention that follows it in
+the clause ("left pleural effusion"), or to the one before it after a preposition
+("opacity in the right lower lobe"); "retrocardiac" counts as left.
+
+**Measured** on the 2,491 bundled IU reports, the radiologists' own impressions (checked against their
+findings and comparison sections) are flagged in 5.6% of reports, mostly unsupported findings where the
+impression interprets beyond the findings' words ("hypoinflation" for lung volumes the IU mask hid); the
+1-nearest-neighbour engine's drafts (leave-one-out) in about 12%.
 
 **Why not medspaCy.** medspaCy runs ConText offline, but ``pip install medspacy`` (1.3.1, checked here)
 brings 36 packages with it, spaCy 3.7 and thinc among them, and pins numpy back to 1.26 while this
 environment runs numpy 2 for pyarrow and duckdb; the Lambda layer that ships this module would carry all
 of it, and every cold start would load spaCy. What these short chest X-ray texts need is a dozen trigger
-lists and a scope rule, which fit in this module, pure Python, importing only ``re``.
+lists and a scope rule, which fit in this module, pure Python, importing only the standard library.
 
 Everything here is pure and deterministic. Details name observations and sides, never quote report text.
 """
@@ -47,11 +56,12 @@ Everything here is pure and deterministic. Details name observations and sides, 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 __all__ = [
     "CRITICAL",
@@ -66,6 +76,7 @@ __all__ = [
     "mentions_comparison",
 ]
 
+_T = TypeVar("_T")
 Status = Literal["present", "possible", "absent", "hypothetical"]
 Side = Literal["left", "right"]
 
@@ -524,7 +535,7 @@ _COMMA_ITEM = re.compile(
 )
 _LIST_GOES_ON = re.compile(r"\b(?:or|nor)\b")
 _SENTENCE = re.compile(r"[.!?](?!\d)|\n|\r")
-_CLAUSE = re.compile(r"[;:]")
+_BOUNDARY = re.compile(r"[.!?](?!\d)|[\n\r;:]")
 _SIDE_RE = re.compile(
     r"\b(?:(?P<left>left|lt|lll|lul|lingula|lingular|retrocardiac)|(?P<right>right|rt|rll|rml|rul)|"
     r"(?P<both>bilateral|bilaterally|bibasilar|bibasal|bibasally|both))\b"
@@ -592,29 +603,48 @@ def _compile_mentions() -> list[tuple[re.Pattern[str], str, bool]]:
 _MENTION_PATTERNS = _compile_mentions()
 
 
-def _spans(clause: str) -> list[_Span]:
-    """The longest non-overlapping observation phrases of ``clause``, in order."""
-    found = [
-        _Span(match.start(), match.end(), name, absent)
-        for pattern, name, absent in _MENTION_PATTERNS
-        for match in pattern.finditer(clause)
-    ]
-    found.sort(key=lambda s: (s.start, s.start - s.end))
+_Match = tuple[int, int, _T]
+
+
+def _clauses(lower: str) -> list[tuple[int, int]]:
+    """The (start, end) of each clause of ``lower``: sentences (``.`` not before a digit, ``!``, ``?``,
+    line ends) cut at ``;`` and ``:``."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(lower):
+        bounds.append((start, match.start()))
+        start = match.end()
+    bounds.append((start, len(lower)))
+    return bounds
+
+
+def _per_clause(matches: Iterable[_Match[_T]], clauses: list[tuple[int, int]]) -> list[list[_Match[_T]]]:
+    """Matches over the whole text, by clause, offsets made clause-relative; a match across clauses is
+    dropped. Matching the whole text once per pattern (not each clause) keeps a report to ~100 scans."""
+    starts = [start for start, _ in clauses]
+    grouped: list[list[_Match[_T]]] = [[] for _ in clauses]
+    for start, end, value in matches:
+        index = bisect_right(starts, start) - 1
+        clause_start, clause_end = clauses[index]
+        if end <= clause_end:
+            grouped[index].append((start - clause_start, end - clause_start, value))
+    return grouped
+
+
+def _spans(found: list[_Match[tuple[str, bool]]]) -> list[_Span]:
+    """The longest non-overlapping observation phrases among ``found`` (one clause's), in order."""
     chosen: list[_Span] = []
-    for span in sorted(found, key=lambda s: (s.start - s.end, s.start)):  # longest first, then leftmost
-        if all(span.end <= other.start or span.start >= other.end for other in chosen):
-            chosen.append(span)
+    for start, end, (name, absent) in sorted(found, key=lambda m: (m[0] - m[1], m[0])):  # longest first
+        if all(end <= other.start or start >= other.end for other in chosen):
+            chosen.append(_Span(start, end, name, absent))
     return sorted(chosen, key=lambda s: s.start)
 
 
-def _triggers(clause: str, spans: list[_Span]) -> list[tuple[int, int, _TriggerKind]]:
-    """The longest non-overlapping trigger matches of ``clause`` that do not overlap a mention, in order."""
-    found = [
-        (match.start(), match.end(), kind)
-        for pattern, kind in _TRIGGER_PATTERNS
-        for match in pattern.finditer(clause)
-        if match.end() > match.start()
-    ]
+def _triggers(
+    clause: str, found: list[_Match[_TriggerKind]], spans: list[_Span]
+) -> list[tuple[int, int, _TriggerKind]]:
+    """The longest non-overlapping triggers among ``found`` (one clause's) that overlap no mention, in order,
+    with the commas that end a negation's scope."""
     chosen: list[tuple[int, int, _TriggerKind]] = []
     for trigger in sorted(found, key=lambda t: (t[0] - t[1], t[0])):  # longest first, then leftmost
         start, end, _ = trigger
@@ -702,25 +732,43 @@ def _critical(name: str, window: str) -> bool:
 def find_mentions(text: str) -> tuple[Mention, ...]:
     """The observations ``text`` mentions, in order, each with its status and sides; a mention of an
     observation that implies another (tension pneumothorax) also yields the implied one."""
+    lower = text.lower()
+    clauses = _clauses(lower)
+    phrases = _per_clause(
+        (
+            (match.start(), match.end(), (name, absent))
+            for pattern, name, absent in _MENTION_PATTERNS
+            for match in pattern.finditer(lower)
+        ),
+        clauses,
+    )
+    cues = _per_clause(
+        (
+            (match.start(), match.end(), kind)
+            for pattern, kind in _TRIGGER_PATTERNS
+            for match in pattern.finditer(lower)
+            if match.end() > match.start()
+        ),
+        clauses,
+    )
     mentions: list[Mention] = []
-    for sentence in _SENTENCE.split(text.lower()):
-        for clause in _CLAUSE.split(sentence):
-            spans = _spans(clause)
-            if not spans:
-                continue
-            triggers = _triggers(clause, spans)
-            sides = _sides(clause, spans)
-            for index, span in enumerate(spans):
-                left = spans[index - 1].end if index > 0 else 0
-                right = spans[index + 1].start if index + 1 < len(spans) else len(clause)
-                comma = clause.rfind(",", left, span.start)
-                window = clause[max(left, comma + 1) : right]
-                status = _status(span, triggers, clause)
-                side = frozenset(sides[index])
-                names = (span.observation, *_BY_NAME[span.observation].implies)
-                for name in names:
-                    critical = status in ("present", "possible") and _critical(name, window)
-                    mentions.append(Mention(name, status, side, critical))
+    for (start, end), found, triggered in zip(clauses, phrases, cues, strict=True):
+        if not found:
+            continue
+        clause = lower[start:end]
+        spans = _spans(found)
+        triggers = _triggers(clause, triggered, spans)
+        sides = _sides(clause, spans)
+        for index, span in enumerate(spans):
+            left = spans[index - 1].end if index > 0 else 0
+            right = spans[index + 1].start if index + 1 < len(spans) else len(clause)
+            comma = clause.rfind(",", left, span.start)
+            window = clause[max(left, comma + 1) : right]
+            status = _status(span, triggers, clause)
+            side = frozenset(sides[index])
+            for name in (span.observation, *_BY_NAME[span.observation].implies):
+                critical = status in ("present", "possible") and _critical(name, window)
+                mentions.append(Mention(name, status, side, critical))
     return tuple(mentions)
 
 

@@ -45,6 +45,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -78,6 +79,7 @@ FEATURES = (
     "bias",
     "neighbour",
     "composed",
+    "short",
     "aligned",
     "consensus",
     "votes",
@@ -94,6 +96,8 @@ FEATURES = (
     "included_salience",
     "included_sentences",
     "tail",
+    "tail_first",
+    "tail_first*neighbours_tail_first",
     "length",
     "length^2",
     "consensus*neighbours_normal",
@@ -121,6 +125,11 @@ _LEADING = re.compile(
 )
 _TRAILING = re.compile(
     r"\s+(?:is|are)\s+(?:again\s+)?(?:noted|seen|present|identified|demonstrated|visualized)\s*$",
+    re.IGNORECASE,
+)
+_CLAUSE_CUT = re.compile(
+    r",|\s(?:which|that|consistent with|compatible with|measuring|likely|possibly|probably|suggesting|"
+    r"representing|XXXX representing|may represent|could represent)\s",
     re.IGNORECASE,
 )
 _SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
@@ -188,6 +197,23 @@ def _trim(sentence: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _first_clause(sentence: str) -> str:
+    """A sentence up to its first comma or relative clause ("Stable cardiomegaly, with ..." -> "Stable
+    cardiomegaly")."""
+    return _CLAUSE_CUT.split(sentence, maxsplit=1)[0]
+
+
+@lru_cache(maxsize=8192)
+def _normal_first(impression: str) -> bool:
+    """Whether an impression opens with a normal statement and reports something after it."""
+    sentences = split_sentences(impression)
+    return (
+        len(sentences) > 1
+        and is_normal_impression(sentences[0])
+        and not all(is_normal_impression(s) for s in sentences[1:])
+    )
+
+
 def _normalise_key(value: str | None) -> str | None:
     if value is None:
         return None
@@ -252,7 +278,9 @@ def _concepts(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 # --- candidates -------------------------------------------------------------------------------------------
 
-_NEIGHBOUR, _COMPOSED, _ALIGNED = 0, 1, 2
+_NEIGHBOUR, _COMPOSED, _SHORT, _ALIGNED = 0, 1, 2, 3
+_NO_TAIL, _TAIL_AFTER, _TAIL_BEFORE = 0, 1, 2
+_KINDS = ("neighbour", "composed", "short", "aligned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +288,7 @@ class Candidate:
     """A draft the engine considered, its features (in :data:`FEATURES` order) and its score."""
 
     text: str
-    kind: str  # "neighbour", "composed" or "aligned"
+    kind: str  # "neighbour", "composed" (findings sentences), "short" (their first clause) or "aligned"
     features: tuple[float, ...]
     score: float
 
@@ -540,6 +568,15 @@ class ConsensusEngine:
                 normal[prior.impression] = prior.normal
         return weights, similarity, normal, best
 
+    @staticmethod
+    def _phrase(sentence: _Sentence, kind: int) -> str:
+        """How a composed candidate words one findings sentence."""
+        if kind == _ALIGNED and sentence.phrase is not None:
+            return _trim(sentence.phrase)
+        if kind == _SHORT:
+            return _trim(_first_clause(sentence.text))
+        return _trim(sentence.text)
+
     def _candidates(
         self,
         findings: str,
@@ -555,34 +592,36 @@ class ConsensusEngine:
         total = math.fsum(weights.values())
         abnormal_share = math.fsum(w for text, w in weights.items() if not normal[text]) / total
         numbered_share = math.fsum(w for text, w in weights.items() if _NUMBERED.match(text)) / total
+        before_share = math.fsum(w for text, w in weights.items() if _normal_first(text)) / total
         normals = {text: w for text, w in weights.items() if normal[text]}
         tail = _NUMBERED.sub("", _mbr(normals) if normals else _FALLBACK_TAIL).strip()
 
-        # text -> (kind, included sentences, included salience, has tail, numbered); first wins
-        shapes: dict[str, tuple[int, int, float, bool]] = {text: (_NEIGHBOUR, 0, 0.0, False) for text in weights}
+        # text -> (kind, included sentences, included salience, tail position); the first shape wins
+        shapes: dict[str, tuple[int, int, float, int]] = {text: (_NEIGHBOUR, 0, 0.0, 0) for text in weights}
         ranked = sorted(range(len(facts.sentences)), key=lambda i: -facts.sentences[i].salience)[:3]
+        bare_tail = tail.rstrip(". ")
         for size in range(1, len(ranked) + 1):
             chosen = [facts.sentences[i] for i in sorted(ranked[:size])]
             included = math.fsum(s.salience for s in chosen)
-            for kind in (_COMPOSED, _ALIGNED):
-                parts = [
-                    _trim(s.text) if kind == _COMPOSED or s.phrase is None else _trim(s.phrase) for s in chosen
-                ]
-                parts = [part for part in parts if part]
+            for kind in (_COMPOSED, _SHORT, _ALIGNED):
+                parts = [part for part in (self._phrase(s, kind) for s in chosen) if part]
                 if not parts:
                     continue
                 body = ". ".join(parts) + "."
-                shapes.setdefault(body, (kind, size, included, False))
-                shapes.setdefault(f"{body} {tail}", (kind, size, included, True))
-                numbered = " ".join(f"{n}. {part.rstrip('. ')}." for n, part in enumerate([*parts, tail], 1))
-                shapes.setdefault(numbered, (kind, size, included, True))
+                shapes.setdefault(body, (kind, size, included, _NO_TAIL))
+                shapes.setdefault(f"{body} {tail}", (kind, size, included, _TAIL_AFTER))
+                shapes.setdefault(f"{tail} {body}", (kind, size, included, _TAIL_BEFORE))
+                after = " ".join(f"{n}. {part}." for n, part in enumerate([*parts, bare_tail], 1))
+                shapes.setdefault(after, (kind, size, included, _TAIL_AFTER))
+                before = " ".join(f"{n}. {part}." for n, part in enumerate([bare_tail, *parts], 1))
+                shapes.setdefault(before, (kind, size, included, _TAIL_BEFORE))
 
         tokens = {text: _tokens(text) for text in shapes}
         neighbour_tokens = [(tokens[text], w) for text, w in weights.items()]
         salient = [s.content for s in facts.sentences if s.salience >= 0.3]
         max_salience = max((s.salience for s in facts.sentences), default=0.0)
         candidates: list[Candidate] = []
-        for text, (kind, size, included, has_tail) in shapes.items():
+        for text, (kind, size, included, tail_position) in shapes.items():
             mine = tokens[text]
             consensus = math.fsum(w * rouge_l(mine, other) for other, w in neighbour_tokens) / total
             statement = state(text)
@@ -603,6 +642,7 @@ class ConsensusEngine:
                 1.0,
                 float(kind == _NEIGHBOUR),
                 float(kind == _COMPOSED),
+                float(kind == _SHORT),
                 float(kind == _ALIGNED),
                 consensus,
                 weights.get(text, 0.0) / total,
@@ -618,7 +658,9 @@ class ConsensusEngine:
                 max_salience * is_normal,
                 included,
                 float(size),
-                float(has_tail),
+                float(tail_position != _NO_TAIL),
+                float(tail_position == _TAIL_BEFORE),
+                float(tail_position == _TAIL_BEFORE) * before_share,
                 length,
                 length * length,
                 consensus * (1.0 - abnormal_share),
@@ -635,7 +677,7 @@ class ConsensusEngine:
             )
             score = math.fsum(w * x for w, x in zip(self.weights, features, strict=True))
             score += self.composition_bonus * composed
-            candidates.append(Candidate(text, ("neighbour", "composed", "aligned")[kind], features, score))
+            candidates.append(Candidate(text, _KINDS[kind], features, score))
         candidates.sort(key=lambda c: (-c.score, c.text))
         return candidates, facts, best
 

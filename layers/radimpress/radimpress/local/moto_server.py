@@ -89,6 +89,14 @@ class MotoServer:
     def client_environment(self) -> dict[str, str]:
         return client_environment(self.endpoint_url, self.region)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server process has used, where ``/proc`` tells it; else ``None``."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def running(self) -> bool:
         return self.process.poll() is None
 

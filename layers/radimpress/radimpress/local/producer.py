@@ -91,6 +91,8 @@ class Sent:
     units: int = 0
     duplicate_units: int = 0
     malformed: int = 0
+    #: payloads SQS cannot take, by reason (an empty payload: SQS needs at least one character); not "in"
+    refused: Counter[str] = field(default_factory=Counter)
     #: sha256 of each body sent -> its units (to count what ends in the DLQ in units)
     body_units: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -163,6 +165,9 @@ class Producer:
         size = 0
         for item in items:
             encoded = encode_payload(item.payload, bucket=self.bucket, claim_check_over=self.claim_check_over)
+            if not encoded.body:
+                self.sent.refused["empty body"] += 1  # SendMessage needs at least one character
+                continue
             if encoded.claimed is not None:
                 key, data = encoded.claimed
                 self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)

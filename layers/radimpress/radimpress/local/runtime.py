@@ -225,6 +225,12 @@ class LocalRuntime:
         return self._clients[service]
 
     @property
+    def require_moto(self) -> MotoServer:
+        if self.moto is None:
+            raise RuntimeError("the runtime is not started")
+        return self.moto
+
+    @property
     def require_stack(self) -> LocalStack:
         if self.stack is None:
             raise RuntimeError("the runtime is not started")

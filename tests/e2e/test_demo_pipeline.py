@@ -1,0 +1,116 @@
+"""End to end: ``make demo``'s pipeline on 200 reports, nothing lost, malformed and duplicate messages handled."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from radimpress.demo import DemoOptions, DemoReport, run_demo
+from radimpress.records import raw_key
+from radimpress.samplefeed import FeedItem, iter_feed, load_reports
+
+pytestmark = pytest.mark.slow
+
+COUNT, SEED = 200, 3  # seed 3: four malformed payloads (adt, no_text, binary, truncated) and two redeliveries
+
+
+@pytest.fixture(scope="module")
+def feed() -> list[FeedItem]:
+    return list(iter_feed(load_reports(), count=COUNT, seed=SEED))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoReport, Path]]:
+    workdir = tmp_path_factory.mktemp("demo")
+    # Claim checks from 4 KB, so the multi-report batch payloads travel through S3 as well.
+    options = DemoOptions(count=COUNT, seed=SEED, workdir=workdir, progress=False, claim_check_over=4096)
+    report = run_demo(options)
+    yield report, workdir / "s3" / report_bucket(workdir)
+
+
+def report_bucket(workdir: Path) -> str:
+    (bucket,) = [p.name for p in (workdir / "s3").iterdir()]
+    return bucket
+
+
+def _errors(bucket: Path) -> list[dict[str, object]]:
+    lines = [line for path in sorted((bucket / "errors").rglob("*.json")) for line in path.read_text().splitlines()]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _results(bucket: Path) -> list[dict[str, object]]:
+    return [row for path in sorted((bucket / "results").rglob("*.parquet")) for row in pq.read_table(path).to_pylist()]
+
+
+def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(run: tuple[DemoReport, Path]) -> None:
+    # Given the demo pipeline run on 200 report messages
+    report, _bucket = run
+    # Then it settled, and in = results + error records + deduplicated + DLQ
+    assert report.settled
+    assert report.units == report.results + report.errors + report.deduplicated + report.dlq_total
+    assert report.balanced
+    # And the feed went in as a producer sends it: text, base64 for MLLP/Latin-1/binary, claim checks
+    assert report.by_encoding.get("text", 0) > 0
+    assert report.by_encoding.get("base64", 0) > 0
+    assert sum(n for name, n in report.by_encoding.items() if name.startswith("claim-check")) > 0
+    # And every stage ran without a handler error
+    assert all(stats["handler_errors"] == 0 for stats in report.functions.values())
+    assert report.endpoint["lost"] == 0
+
+
+def test_malformed_messages_appear_as_error_records(run: tuple[DemoReport, Path], feed: list[FeedItem]) -> None:
+    # Given the malformed payloads of the feed
+    _report, bucket = run
+    malformed = [item for item in feed if item.kind == "malformed"]
+    assert len(malformed) == 4
+    # When the error records are read back / Then each payload's raw archive key has an ingest error record
+    by_raw = {str(record["raw_key"]): record for record in _errors(bucket)}
+    for item in malformed:
+        record = by_raw[raw_key(hashlib.sha256(item.payload).hexdigest())]
+        assert record["stage"] == "ingest", item.fault
+        assert record["error_type"] in {"unreadable", "unsupported_message_type", "no_report_text", "bad_encoding"}
+
+
+def test_duplicates_are_deduplicated(run: tuple[DemoReport, Path], feed: list[FeedItem]) -> None:
+    # Given the redelivered payloads of the feed
+    report, bucket = run
+    duplicates = [item for item in feed if item.kind == "duplicate"]
+    assert duplicates
+    # Then they were counted as deduplicated, and no inference id has two results
+    assert report.deduplicated == sum(max(1, len(item.expected)) for item in duplicates)
+    results = _results(bucket)
+    per_id = Counter(str(row["inference_id"]) for row in results)
+    assert max(per_id.values()) == 1
+    # And each redelivered payload's reports were drafted once (the raw archive key is the payload's)
+    per_raw = Counter(str(row["raw_key"]) for row in results)
+    for item in duplicates:
+        drafted = per_raw[raw_key(hashlib.sha256(item.payload).hexdigest())]
+        assert 0 < drafted <= len(item.expected)
+
+
+def test_the_nightly_summary_exists_in_s3(run: tuple[DemoReport, Path]) -> None:
+    # Given the nightly evaluation run through the schedule's target for today
+    report, bucket = run
+    # Then summary.json and summary.csv were written under evaluations/dt=<today>/ and count today's results
+    assert report.nightly_key == f"evaluations/dt={report.nightly_day}/summary.json"
+    summary = json.loads((bucket / report.nightly_key).read_text())
+    assert (bucket / f"evaluations/dt={report.nightly_day}/summary.csv").is_file()
+    assert summary["results"] == report.results
+    assert 0 < summary["scored"] <= summary["results"]
+    assert 0.0 < summary["aggregate"]["rouge1"] < 1.0
+
+
+def test_the_athena_sql_on_duckdb_counts_what_the_files_hold(run: tuple[DemoReport, Path]) -> None:
+    # Given the results and error records downloaded from the bucket
+    report, bucket = run
+    rows, errors = _results(bucket), _errors(bucket)
+    # When sql/daily_summary.sql and sql/errors_by_type.sql ran on DuckDB / Then they count the same
+    assert sum(int(row["results"]) for row in report.daily_summary) == len(rows) == report.result_rows
+    assert len({row["inference_id"] for row in rows}) == report.results
+    assert sum(int(row["errors"]) for row in report.errors_by_type) == len(errors) == report.errors
