@@ -143,6 +143,30 @@ def test_the_tgi_response_shape_is_read_too() -> None:
     assert result.rouge2 == pytest.approx(1.0)
 
 
+def test_a_draft_contradicting_the_findings_is_stored_with_its_safety_flags() -> None:
+    # Given findings that negate pneumothorax and a draft that asserts a right pneumothorax, "stable"
+    store = store_with(
+        submission(), json.dumps({"generated_texts": ["Stable small right pneumothorax."]}).encode()
+    )
+    # When it completes
+    with batch(store) as completions:
+        result = completions.complete(notification())
+    # Then the result carries the flag codes for the dashboard (no comparison in this report)
+    assert isinstance(result, ResultRecord)
+    codes = result.flags.split(",")
+    assert "negation_conflict:pneumothorax" in codes
+    assert "unsupported_comparison:comparison" in codes
+    assert result.flag_count == len(codes)
+
+
+def test_a_faithful_draft_has_no_flags() -> None:
+    store = store_with(submission(), json.dumps({"generated_texts": [REFERENCE]}).encode())
+    with batch(store) as completions:
+        result = completions.complete(notification())
+    assert isinstance(result, ResultRecord)
+    assert (result.flags, result.flag_count) == ("", 0)
+
+
 def test_without_a_reference_impression_there_is_no_score() -> None:
     store = store_with(submission(reference=None), json.dumps({"generated_texts": ["Clear lungs."]}).encode())
     with batch(store) as completions:

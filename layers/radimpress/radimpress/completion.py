@@ -41,6 +41,7 @@ from radimpress.records import (
     submission_key,
     utc_day,
 )
+from radimpress.safety import flag_draft
 from radimpress.scoring import score_pair
 
 __all__ = [
@@ -234,6 +235,7 @@ def _result(
 ) -> ResultRecord:
     reference = submission.reference_impression
     scores = score_pair(draft, reference) if reference else None
+    flags = flag_draft(submission.findings, draft, comparison=submission.comparison)
     completed_at = notification.event_time
     latency = completed_at - submission.submitted_at
     return ResultRecord(
@@ -247,6 +249,8 @@ def _result(
         model_id=settings.model_id,
         completed_at=completed_at,
         latency_ms=max(0, round(latency.total_seconds() * 1000)),
+        flags=",".join(flag.code for flag in flags),
+        flag_count=len(flags),
     )
 
 

@@ -225,6 +225,7 @@ def _submission(
         raw_key=archived,
         findings=findings,
         reference_impression=(report.sections.impression or "").strip() or None,
+        comparison=report.sections.comparison,
         message_id=message_id,
         endpoint_name=settings.endpoint_name,
         model_contract=settings.model_contract,

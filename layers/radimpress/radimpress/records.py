@@ -72,6 +72,7 @@ class SubmissionRecord(_ReportFields):
 
     message_id: str
     reference_impression: str | None = None
+    comparison: str | None = None  # the report's comparison section: a draft saying "stable" needs one
     endpoint_name: str
     model_contract: str
     request_key: str
@@ -97,6 +98,10 @@ class ResultRecord(_ReportFields):
     completed_at: AwareDatetime
     latency_ms: int
     outcome: Literal["drafted"] = "drafted"
+    # Safety flags of the draft (radimpress.safety): comma-separated stable codes, "" when none, so
+    # Athena/QuickSight can filter and count without a nested type.
+    flags: str = ""
+    flag_count: int = 0
 
 
 #: Column order of the results table (the Parquet schema and the Glue table follow it).
