@@ -42,6 +42,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/rouge.py
+	$(BIN)/python bench/coldstart.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam .coverage

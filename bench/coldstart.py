@@ -44,8 +44,10 @@ FUNCTION_ENV = {
         "IDEMPOTENCY_TABLE": "radimpress-bench-IdempotencyTable-0000000000000",
         "ENDPOINT_NAME": "radimpress-bench-endpoint",
         "MODEL_CONTRACT": "jumpstart-v1",
-        "PROMPT_TEMPLATE": "Generate radiology report impressions based on the following findings. Findings: {findings}",
-        "PSEUDONYM_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:PseudonymKeySecret-abcdef",
+        "PROMPT_TEMPLATE": (
+            "Generate radiology report impressions based on the following findings. Findings: {findings}"
+        ),
+        "PSEUDONYM_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:Key-abcdef",
     },
     "completion_function": {"MODEL_CONTRACT": "jumpstart-v1", "MODEL_ID": "flan-t5-xl-radiology-impressions"},
     "nightly_evaluation_function": {"SCHEDULE_TIME_ZONE": "UTC"},
@@ -87,7 +89,7 @@ def measure(statement: str, env: dict[str, str]) -> tuple[float, list[str]]:
 
 
 def top_packages(statement: str, env: dict[str, str], count: int = 8) -> list[tuple[str, float]]:
-    """The packages whose own modules take longest to import in ``statement`` (``-X importtime`` self times)."""
+    """The packages whose modules take longest to import in ``statement`` (``-X importtime`` self times)."""
     code = _PROBE.format(heavy=HEAVY, statement=statement)
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
@@ -119,12 +121,16 @@ def median_of(runs: int, statement: str, env: dict[str, str]) -> tuple[float, li
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5, help="fresh interpreters per module (median)")
     args = parser.parse_args(argv)
 
-    print(f"cold-start imports: median of {args.runs} fresh interpreters each ({platform.python_version()}, "
-          f"{os.cpu_count()} cores)")
+    print(
+        f"cold-start imports: median of {args.runs} fresh interpreters each ({platform.python_version()}, "
+        f"{os.cpu_count()} cores)"
+    )
     baseline, _ = median_of(args.runs, "import boto3", COMMON_ENV)
     print(f"{'module':<32}{'median s':>10}{'target s':>10}{'x boto3':>9}   heavy modules imported")
     print(f"{'import boto3 (baseline)':<32}{baseline:>10.3f}{'':>10}{1.0:>9.2f}")
@@ -153,8 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if target is not None and seconds > target:
             parts = top_packages(_IMPORT_HANDLER.format(path=str(path)), env)
-            print(f"{'':<4}where it goes (-X importtime, self time by package): "
-                  + ", ".join(f"{package} {t:.2f}s" for package, t in parts))
+            print(
+                f"{'':<4}where it goes (-X importtime, self time by package): "
+                + ", ".join(f"{package} {t:.2f}s" for package, t in parts)
+            )
     return 1 if failed else 0
 
 

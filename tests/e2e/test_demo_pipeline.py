@@ -1,4 +1,4 @@
-"""End to end: ``make demo``'s pipeline on 200 reports, nothing lost, malformed and duplicate messages handled."""
+"""End to end: ``make demo``'s pipeline on 200 reports; nothing lost, malformed and duplicates handled."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from radimpress.demo import DemoOptions, DemoReport, run_demo
+from radimpress.local.template import load_template
 from radimpress.records import raw_key
 from radimpress.samplefeed import FeedItem, iter_feed, load_reports
 
@@ -40,15 +41,23 @@ def report_bucket(workdir: Path) -> str:
 
 
 def _errors(bucket: Path) -> list[dict[str, object]]:
-    lines = [line for path in sorted((bucket / "errors").rglob("*.json")) for line in path.read_text().splitlines()]
+    lines = [
+        line for path in sorted((bucket / "errors").rglob("*.json")) for line in path.read_text().splitlines()
+    ]
     return [json.loads(line) for line in lines if line.strip()]
 
 
 def _results(bucket: Path) -> list[dict[str, object]]:
-    return [row for path in sorted((bucket / "results").rglob("*.parquet")) for row in pq.read_table(path).to_pylist()]
+    return [
+        row
+        for path in sorted((bucket / "results").rglob("*.parquet"))
+        for row in pq.read_table(path).to_pylist()
+    ]
 
 
-def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(run: tuple[DemoReport, Path]) -> None:
+def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(
+    run: tuple[DemoReport, Path],
+) -> None:
     # Given the demo pipeline run on 200 report messages
     report, _bucket = run
     # Then it settled, and in = results + error records + deduplicated + DLQ
@@ -59,12 +68,17 @@ def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(run:
     assert report.by_encoding.get("text", 0) > 0
     assert report.by_encoding.get("base64", 0) > 0
     assert sum(n for name, n in report.by_encoding.items() if name.startswith("claim-check")) > 0
+    # And the stack it ran on held every resource of the template, created in moto or stood in for
+    template = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
+    assert report.created + report.stood_in == len(template["Resources"])
     # And every stage ran without a handler error
     assert all(stats["handler_errors"] == 0 for stats in report.functions.values())
     assert report.endpoint["lost"] == 0
 
 
-def test_malformed_messages_appear_as_error_records(run: tuple[DemoReport, Path], feed: list[FeedItem]) -> None:
+def test_malformed_messages_appear_as_error_records(
+    run: tuple[DemoReport, Path], feed: list[FeedItem]
+) -> None:
     # Given the malformed payloads of the feed
     _report, bucket = run
     malformed = [item for item in feed if item.kind == "malformed"]
@@ -74,7 +88,12 @@ def test_malformed_messages_appear_as_error_records(run: tuple[DemoReport, Path]
     for item in malformed:
         record = by_raw[raw_key(hashlib.sha256(item.payload).hexdigest())]
         assert record["stage"] == "ingest", item.fault
-        assert record["error_type"] in {"unreadable", "unsupported_message_type", "no_report_text", "bad_encoding"}
+        assert record["error_type"] in {
+            "unreadable",
+            "unsupported_message_type",
+            "no_report_text",
+            "bad_encoding",
+        }
 
 
 def test_duplicates_are_deduplicated(run: tuple[DemoReport, Path], feed: list[FeedItem]) -> None:
@@ -82,8 +101,15 @@ def test_duplicates_are_deduplicated(run: tuple[DemoReport, Path], feed: list[Fe
     report, bucket = run
     duplicates = [item for item in feed if item.kind == "duplicate"]
     assert duplicates
-    # Then they were counted as deduplicated, and no inference id has two results
-    assert report.deduplicated == sum(max(1, len(item.expected)) for item in duplicates)
+    # Then every payload identical to an earlier one (the redeliveries, and any text report repeating
+    # another's words) was counted as deduplicated, and no inference id has two results
+    seen: set[bytes] = set()
+    repeated = 0
+    for item in feed:
+        digest = hashlib.sha256(item.payload).digest()
+        repeated += max(1, len(item.expected)) if item.payload and digest in seen else 0
+        seen.add(digest)
+    assert report.deduplicated == repeated
     results = _results(bucket)
     per_id = Counter(str(row["inference_id"]) for row in results)
     assert max(per_id.values()) == 1

@@ -22,7 +22,7 @@ from radimpress.samplefeed import FeedItem, iter_feed, load_reports
 
 pytestmark = pytest.mark.slow
 
-COUNT, SEED = 120, 1
+COUNT, SEED = 60, 1  # a truncated and a binary payload among them: their errors are logged too
 REPO = Path(__file__).resolve().parents[2]
 _SEGMENT = re.compile(r"\r\n|\r|\n")
 _ESCAPES = {"F": "|", "S": "^", "T": "&", "R": "~", "E": "\\"}
@@ -78,9 +78,27 @@ def feed() -> list[FeedItem]:
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     workdir = tmp_path_factory.mktemp("phi")
     completed = subprocess.run(
-        [sys.executable, "-m", "radimpress.demo", "--count", str(COUNT), "--seed", str(SEED),
-         "--workdir", str(workdir), "--log-level", "DEBUG", "--no-progress", "--claim-check-over", "4096"],
-        cwd=REPO, capture_output=True, text=True, check=False, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "radimpress.demo",
+            "--count",
+            str(COUNT),
+            "--seed",
+            str(SEED),
+            "--workdir",
+            str(workdir),
+            "--log-level",
+            "DEBUG",
+            "--no-progress",
+            "--claim-check-over",
+            "4096",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     return workdir, completed.stdout + completed.stderr
@@ -89,7 +107,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_the_feed_carries_identifiers_and_the_search_finds_them(feed: list[FeedItem]) -> None:
     # Given the sample feed / Then its PID segments hold synthetic identifiers the patterns find (a control)
     found = identifiers(feed)
-    assert len(found["mrn"]) > 50
+    assert len(found["mrn"]) > 30
     assert any(name.startswith("ZZTEST") for name in found["name"])
     compiled = patterns(found)
     message = _text(next(item.payload for item in feed if b"PID|" in item.payload))
@@ -99,10 +117,13 @@ def test_the_feed_carries_identifiers_and_the_search_finds_them(feed: list[FeedI
 def test_no_identifier_appears_in_any_log_output(run: tuple[Path, str], feed: list[FeedItem]) -> None:
     # Given every byte of log output of a DEBUG run: the process's stdout/stderr and every log file
     workdir, output = run
-    logs = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in (workdir / "logs").glob("*.log")}
+    logs = {
+        path.name: path.read_text(encoding="utf-8", errors="replace")
+        for path in (workdir / "logs").glob("*.log")
+    }
     functions_log = logs["functions.log"]
     # Then the capture is not empty: the functions did log (so a leak would have been seen)
-    assert functions_log.count('"report submitted"') > 50
+    assert functions_log.count('"report submitted"') > 30
     assert '"level":"DEBUG"' in functions_log or '"level":"INFO"' in functions_log
     # And no MRN, name or birth date from the feed appears in any of it
     texts = {"demo stdout+stderr": output, **logs}
@@ -115,7 +136,9 @@ def test_no_identifier_appears_in_any_log_output(run: tuple[Path, str], feed: li
     assert leaks == []
 
 
-def test_no_identifier_appears_in_results_or_error_records(run: tuple[Path, str], feed: list[FeedItem]) -> None:
+def test_no_identifier_appears_in_results_or_error_records(
+    run: tuple[Path, str], feed: list[FeedItem]
+) -> None:
     # Given the result Parquet files and the error records the run wrote to the bucket
     workdir, _output = run
     bucket = next((workdir / "s3").iterdir())
@@ -127,4 +150,6 @@ def test_no_identifier_appears_in_results_or_error_records(run: tuple[Path, str]
     text = json.dumps(rows, default=str) + "\n".join(errors)
     leaks = [label for label, pattern in patterns(identifiers(feed)).items() if pattern.search(text)]
     assert leaks == []
-    assert all(row["patient_key"] is None or re.fullmatch(r"[0-9a-f]{24}", row["patient_key"]) for row in rows)
+    assert all(
+        row["patient_key"] is None or re.fullmatch(r"[0-9a-f]{24}", row["patient_key"]) for row in rows
+    )

@@ -1,4 +1,4 @@
-"""The local runtime's AWS stand-ins against moto in server mode: the event source mapping and the endpoint."""
+"""The local runtime's AWS stand-ins against moto in server mode: event source mapping and endpoint."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def _queue_with_dlq(sqs: Any, name: str, *, max_receive: int) -> tuple[str, str,
     dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive})
-    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "1", "RedrivePolicy": redrive})["QueueUrl"]
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "1", "RedrivePolicy": redrive})[
+        "QueueUrl"
+    ]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, arn, dlq
 
@@ -62,8 +64,11 @@ def test_partial_batch_failures_are_retried_then_redriven_to_the_dlq(server: Mot
     sqs = _client(server, "sqs")
     url, arn, dlq = _queue_with_dlq(sqs, "partial", max_receive=2)
     for body in ("good-1", "bad", "good-2"):
-        sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes={
-            "content-encoding": {"DataType": "String", "StringValue": "identity"}})
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=body,
+            MessageAttributes={"content-encoding": {"DataType": "String", "StringValue": "identity"}},
+        )
     seen: list[tuple[str, str]] = []
 
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -72,9 +77,13 @@ def test_partial_batch_failures_are_retried_then_redriven_to_the_dlq(server: Mot
         seen.extend((r["body"], r["attributes"]["ApproximateReceiveCount"]) for r in records)
         assert all(r["eventSource"] == "aws:sqs" and r["eventSourceARN"] == arn for r in records)
         assert all(r["messageAttributes"]["content-encoding"]["stringValue"] == "identity" for r in records)
-        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records if r["body"] == "bad"]}
+        return {
+            "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records if r["body"] == "bad"]
+        }
 
-    poller = SqsPoller(sqs, EventSource(url, arn, REGION, batch_size=10, batching_window_seconds=0.2), handler, FUNCTION)
+    poller = SqsPoller(
+        sqs, EventSource(url, arn, REGION, batch_size=10, batching_window_seconds=0.2), handler, FUNCTION
+    )
     # When the event source mapping polls until the queue is empty
     deadline = time.monotonic() + 20
     while _count(sqs, url) and time.monotonic() < deadline:
@@ -93,7 +102,9 @@ def test_a_handler_that_raises_fails_the_whole_batch(server: MotoServer) -> None
     # Given a queue with two messages and a handler that raises
     sqs = _client(server, "sqs")
     url, arn, _dlq = _queue_with_dlq(sqs, "raising", max_receive=5)
-    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "b"}])
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "b"}]
+    )
 
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise RuntimeError("handler bug")
@@ -111,7 +122,10 @@ def test_an_unknown_item_identifier_fails_the_whole_batch(server: MotoServer) ->
     url, arn, _dlq = _queue_with_dlq(sqs, "unknown-id", max_receive=5)
     sqs.send_message(QueueUrl=url, MessageBody="a")
     poller = SqsPoller(
-        sqs, EventSource(url, arn, REGION), lambda e, c: {"batchItemFailures": [{"itemIdentifier": "nope"}]}, FUNCTION
+        sqs,
+        EventSource(url, arn, REGION),
+        lambda e, c: {"batchItemFailures": [{"itemIdentifier": "nope"}]},
+        FUNCTION,
     )
     outcome = poller.poll_once(wait_seconds=1)
     assert outcome is not None
@@ -130,7 +144,7 @@ class EchoEngine:
     def draft(self, findings: str, context: DraftContext | None = None) -> Draft:
         if "ABSTAIN" in findings:
             return Draft(None, self.name, self.model_id, 0.0, abstained_reason="no_similar_report")
-        return Draft(f"{findings.split()[0]} seen.", self.name, self.model_id, 0.0)
+        return Draft(f"{findings.split(maxsplit=1)[0]} seen.", self.name, self.model_id, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +154,13 @@ def endpoint_world(server: MotoServer) -> Iterator[dict[str, Any]]:
     success = sns.create_topic(Name="success")["TopicArn"]
     error = sns.create_topic(Name="error")["TopicArn"]
     queue = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     for topic in (success, error):
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
+        sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"}
+        )
     config = AsyncEndpointConfig(
         endpoint_name="radimpress-test",
         s3_output_path="s3://endpoint-data/async-out/",
@@ -154,13 +172,22 @@ def endpoint_world(server: MotoServer) -> Iterator[dict[str, Any]]:
     )
     with LocalAsyncEndpoint(config, EchoEngine(), s3=s3, sns=sns) as endpoint:
         runtime = boto3.client("sagemaker-runtime", endpoint_url=endpoint.url, region_name=REGION)
-        yield {"s3": s3, "sqs": sqs, "queue": queue, "endpoint": endpoint, "runtime": runtime,
-               "success": success, "error": error}
+        yield {
+            "s3": s3,
+            "sqs": sqs,
+            "queue": queue,
+            "endpoint": endpoint,
+            "runtime": runtime,
+            "success": success,
+            "error": error,
+        }
 
 
 def _submit(world: dict[str, Any], inference_id: str, findings: str) -> dict[str, Any]:
     key = f"requests/{inference_id}.json"
-    world["s3"].put_object(Bucket="endpoint-data", Key=key, Body=build_request(build_prompt(findings), "jumpstart-v1"))
+    world["s3"].put_object(
+        Bucket="endpoint-data", Key=key, Body=build_request(build_prompt(findings), "jumpstart-v1")
+    )
     response: dict[str, Any] = world["runtime"].invoke_endpoint_async(
         EndpointName="radimpress-test",
         InputLocation=f"s3://endpoint-data/{key}",
@@ -212,12 +239,19 @@ def test_a_model_failure_goes_to_the_failure_path_and_the_error_topic(endpoint_w
     assert notice.failure_reason.startswith("ModelError")
     assert notice.where_failed == response["FailureLocation"]
     key = response["FailureLocation"].removeprefix("s3://endpoint-data/")
-    assert endpoint_world["s3"].get_object(Bucket="endpoint-data", Key=key)["Body"].read().startswith(b"ModelError")
+    assert (
+        endpoint_world["s3"]
+        .get_object(Bucket="endpoint-data", Key=key)["Body"]
+        .read()
+        .startswith(b"ModelError")
+    )
 
 
 def test_a_missing_input_is_a_failed_inference(endpoint_world: dict[str, Any]) -> None:
     endpoint_world["runtime"].invoke_endpoint_async(
-        EndpointName="radimpress-test", InputLocation="s3://endpoint-data/requests/missing.json", InferenceId="gone"
+        EndpointName="radimpress-test",
+        InputLocation="s3://endpoint-data/requests/missing.json",
+        InferenceId="gone",
     )
     ((_topic, notice),) = _notifications(endpoint_world)
     assert (notice.invocation_status, notice.inference_id) == ("Failed", "gone")

@@ -1,4 +1,4 @@
-"""The local runtime's pure parts: Lambda's SQS event shape, the producer's encodings, the schedule, DuckDB."""
+"""The local runtime's pure parts: Lambda's SQS event, the producer's encodings, the schedule, DuckDB."""
 
 from __future__ import annotations
 
@@ -34,8 +34,12 @@ def test_a_received_message_becomes_lambdas_sqs_record() -> None:
         "MD5OfBody": "0cc175b9c0f1b6a831c399e269772661",
         "MD5OfMessageAttributes": "d41d8cd98f00b204e9800998ecf8427e",
         "Body": "a",
-        "Attributes": {"ApproximateReceiveCount": "2", "SentTimestamp": "1", "SenderId": "AID",
-                       "ApproximateFirstReceiveTimestamp": "2"},
+        "Attributes": {
+            "ApproximateReceiveCount": "2",
+            "SentTimestamp": "1",
+            "SenderId": "AID",
+            "ApproximateFirstReceiveTimestamp": "2",
+        },
         "MessageAttributes": {
             "content-encoding": {"StringValue": "base64", "DataType": "String"},
             "blob": {"BinaryValue": b"\x00\x01", "DataType": "Binary"},
@@ -48,12 +52,25 @@ def test_a_received_message_becomes_lambdas_sqs_record() -> None:
         "messageId": "m-1",
         "receiptHandle": "rh-1",
         "body": "a",
-        "attributes": {"ApproximateReceiveCount": "2", "SentTimestamp": "1", "SenderId": "AID",
-                       "ApproximateFirstReceiveTimestamp": "2"},
+        "attributes": {
+            "ApproximateReceiveCount": "2",
+            "SentTimestamp": "1",
+            "SenderId": "AID",
+            "ApproximateFirstReceiveTimestamp": "2",
+        },
         "messageAttributes": {
-            "content-encoding": {"stringValue": "base64", "stringListValues": [], "binaryListValues": [],
-                                 "dataType": "String"},
-            "blob": {"binaryValue": "AAE=", "stringListValues": [], "binaryListValues": [], "dataType": "Binary"},
+            "content-encoding": {
+                "stringValue": "base64",
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "String",
+            },
+            "blob": {
+                "binaryValue": "AAE=",
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "Binary",
+            },
         },
         "md5OfMessageAttributes": "d41d8cd98f00b204e9800998ecf8427e",
         "md5OfBody": "0cc175b9c0f1b6a831c399e269772661",
@@ -75,8 +92,12 @@ def test_the_context_counts_down_from_the_function_timeout() -> None:
 
 
 def test_xml_safe_text_goes_as_it_is() -> None:
-    encoded = encode_payload("MSH|^~\\&|RIS\rPID|1||SYN1\r".encode(), bucket="b")
-    assert (encoded.body, encoded.attributes, encoded.encoding) == ("MSH|^~\\&|RIS\rPID|1||SYN1\r", {}, "text")
+    encoded = encode_payload(b"MSH|^~\\&|RIS\rPID|1||SYN1\r", bucket="b")
+    assert (encoded.body, encoded.attributes, encoded.encoding) == (
+        "MSH|^~\\&|RIS\rPID|1||SYN1\r",
+        {},
+        "text",
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,23 +133,44 @@ def test_bodies_over_the_limit_go_by_claim_check() -> None:
 def test_the_notification_has_sagemakers_shape() -> None:
     from datetime import UTC, datetime
 
-    config = AsyncEndpointConfig("ep", "s3://b/async-out/", "s3://b/async-failures/", "arn:s", "arn:e", "us-east-1")
+    config = AsyncEndpointConfig(
+        "ep", "s3://b/async-out/", "s3://b/async-failures/", "arn:s", "arn:e", "us-east-1"
+    )
     received = datetime(2024, 1, 2, 8, 0, 0, 123000, tzinfo=UTC)
-    job = _Job("id-1", "s3://b/requests/id-1.json", "application/json", None, "s3://b/async-out/u.out",
-               "s3://b/async-failures/u-error.out", received, None)
+    job = _Job(
+        "id-1",
+        "s3://b/requests/id-1.json",
+        "application/json",
+        None,
+        "s3://b/async-out/u.out",
+        "s3://b/async-failures/u-error.out",
+        received,
+        None,
+    )
     finished = datetime(2024, 1, 2, 8, 0, 1, tzinfo=UTC)
     # When completed and when failed
-    done = notification(job, config, status="Completed", finished=finished, output_content_type="application/json")
-    failed = notification(job, config, status="Failed", finished=finished, output_content_type="text/plain",
-                          failure_reason="ModelError: no text")
+    done = notification(
+        job, config, status="Completed", finished=finished, output_content_type="application/json"
+    )
+    failed = notification(
+        job,
+        config,
+        status="Failed",
+        finished=finished,
+        output_content_type="text/plain",
+        failure_reason="ModelError: no text",
+    )
     # Then both carry SageMaker's fields
     assert done == {
         "awsRegion": "us-east-1",
         "eventTime": "2024-01-02T08:00:01.000Z",
         "receivedTime": "2024-01-02T08:00:00.123Z",
         "invocationStatus": "Completed",
-        "requestParameters": {"endpointName": "ep", "inputLocation": "s3://b/requests/id-1.json",
-                              "contentType": "application/json"},
+        "requestParameters": {
+            "endpointName": "ep",
+            "inputLocation": "s3://b/requests/id-1.json",
+            "contentType": "application/json",
+        },
         "responseParameters": {"contentType": "application/json", "outputLocation": "s3://b/async-out/u.out"},
         "inferenceId": "id-1",
         "eventVersion": "1.0",
@@ -162,8 +204,14 @@ def test_a_failing_scheduled_run_is_retried_then_sent_to_the_dead_letter_queue()
             sent.append(kwargs)
 
     # When the scheduled invocation runs with two retries
-    run = invoke_scheduled(handler, FUNCTION, {"date": "2024-01-02"}, maximum_retry_attempts=2,
-                           sqs=FakeSqs(), on_failure_queue_url="https://dlq")
+    run = invoke_scheduled(
+        handler,
+        FUNCTION,
+        {"date": "2024-01-02"},
+        maximum_retry_attempts=2,
+        sqs=FakeSqs(),
+        on_failure_queue_url="https://dlq",
+    )
     # Then it ran three times, failed, and the invocation record went to the DLQ
     assert len(calls) == 3
     assert not run.succeeded
@@ -188,8 +236,15 @@ RESULTS = GlueTable(
     name="results",
     location="s3://bucket/results/",
     classification="parquet",
-    columns=(("inference_id", "string"), ("reference_impression", "string"), ("rouge1", "double"),
-             ("rouge2", "double"), ("rougeL", "double"), ("rougeLsum", "double"), ("latency_ms", "bigint")),
+    columns=(
+        ("inference_id", "string"),
+        ("reference_impression", "string"),
+        ("rouge1", "double"),
+        ("rouge2", "double"),
+        ("rougeL", "double"),
+        ("rougeLsum", "double"),
+        ("latency_ms", "bigint"),
+    ),
     partition_keys=(("dt", "string"),),
 )
 ERRORS = GlueTable(
@@ -206,23 +261,43 @@ def test_the_checked_in_athena_queries_run_on_duckdb_views_of_the_glue_tables(tm
     results = tmp_path / "bucket" / "results" / "dt=2024-01-02"
     results.mkdir(parents=True)
     pq.write_table(
-        pa.table({"inference_id": ["a", "b"], "reference_impression": ["x", None], "rouge1": [0.5, None],
-                  "rouge2": [0.25, None], "rougeL": [0.5, None], "rougeLsum": [0.5, None],
-                  "latency_ms": [100, 300]}),
+        pa.table(
+            {
+                "inference_id": ["a", "b"],
+                "reference_impression": ["x", None],
+                "rouge1": [0.5, None],
+                "rouge2": [0.25, None],
+                "rougeL": [0.5, None],
+                "rougeLsum": [0.5, None],
+                "latency_ms": [100, 300],
+            }
+        ),
         results / "batch.parquet",
     )
     errors = tmp_path / "bucket" / "errors" / "dt=2024-01-02"
     errors.mkdir(parents=True)
     (errors / "e1.json").write_text(
-        json.dumps({"error_id": "e1", "stage": "ingest", "error_type": "no_findings", "raw_key": "raw/1"}) + "\n"
+        json.dumps({"error_id": "e1", "stage": "ingest", "error_type": "no_findings", "raw_key": "raw/1"})
+        + "\n"
     )
     # When the views are created and the checked-in SQL runs
     connection = connect([RESULTS, ERRORS], tmp_path, database="radimpress_dev")
     daily = run_sql_file(connection, REPO / "sql" / "daily_summary.sql").as_dicts()
     by_type = run_sql_file(connection, REPO / "sql" / "errors_by_type.sql").as_dicts()
     # Then the figures are the files' (partition column from the path, averages over scored rows)
-    assert daily == [{"dt": "2024-01-02", "results": 2, "with_reference": 1, "rouge1": 0.5, "rouge2": 0.25,
-                      "rougel": 0.5, "rougelsum": 0.5, "mean_latency_ms": 200.0, "max_latency_ms": 300}]
+    assert daily == [
+        {
+            "dt": "2024-01-02",
+            "results": 2,
+            "with_reference": 1,
+            "rouge1": 0.5,
+            "rouge2": 0.25,
+            "rougel": 0.5,
+            "rougelsum": 0.5,
+            "mean_latency_ms": 200.0,
+            "max_latency_ms": 300,
+        }
+    ]
     assert by_type == [{"stage": "ingest", "error_type": "no_findings", "errors": 1, "raw_messages": 1}]
     # And the Glue database name qualifies the tables too, as in Athena
     assert run_sql(connection, "SELECT count(*) AS n FROM radimpress_dev.results").rows == ((2,),)
@@ -242,14 +317,18 @@ def test_an_empty_payload_is_refused_not_sent() -> None:
     batches: list[list[dict[str, Any]]] = []
 
     class FakeSqs:
-        def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
             batches.append(Entries)
             return {"Successful": [{"Id": e["Id"]} for e in Entries]}
 
     producer = Producer(FakeSqs(), None, queue_url="q", bucket="b")
     # When sent
-    sent = producer.send([FeedItem("empty", b"", None, "malformed", fault="empty"),
-                          FeedItem("text", b"FINDINGS: clear.", None, "malformed", fault="x")])
+    sent = producer.send(
+        [
+            FeedItem("empty", b"", None, "malformed", fault="empty"),
+            FeedItem("text", b"FINDINGS: clear.", None, "malformed", fault="x"),
+        ]
+    )
     # Then only the sendable one went, and the refusal is counted apart from "in"
     assert [[e["MessageBody"] for e in batch] for batch in batches] == [["FINDINGS: clear."]]
     assert (sent.messages, sent.units, dict(sent.refused)) == (1, 1, {"empty body": 1})

@@ -46,7 +46,7 @@ def test_the_demos_resource_set_equals_the_templates(template: dict[str, Any]) -
 def test_the_demo_creates_the_endpoint_variant_so_nothing_is_left_out(template: dict[str, Any]) -> None:
     # Given the demo's parameters (placeholders for the model image and artifact)
     resolved = resolve(template, local_parameters(), {}, {}, DEFAULT_REGION, ACCOUNT_ID)
-    # When conditions are evaluated / Then the variant with Model, EndpointConfig and Endpoint is the one resolved
+    # When conditions are evaluated / Then the variant with Model, EndpointConfig and Endpoint is resolved
     assert resolved.conditions["CreateEndpoint"] is True
     assert all(resource.enabled for resource in resolved.resources.values())
 
@@ -54,9 +54,23 @@ def test_the_demo_creates_the_endpoint_variant_so_nothing_is_left_out(template: 
 def test_the_data_plane_is_created_in_moto(template: dict[str, Any]) -> None:
     # Given the plan / Then the resources the functions read and write are real in the embedded AWS
     actions = plan(resolve(template, local_parameters(), {}, {}, DEFAULT_REGION, ACCOUNT_ID))
-    for name in ("DataKey", "DataBucket", "IdempotencyTable", "PseudonymKeySecret", "IngestQueue", "IngestDLQ",
-                 "CompletionQueue", "CompletionDLQ", "SuccessTopic", "ErrorTopic", "SuccessTopicSubscription",
-                 "ResultsDatabase", "ResultsTable", "ErrorsTable", "AthenaWorkGroup"):
+    for name in (
+        "DataKey",
+        "DataBucket",
+        "IdempotencyTable",
+        "PseudonymKeySecret",
+        "IngestQueue",
+        "IngestDLQ",
+        "CompletionQueue",
+        "CompletionDLQ",
+        "SuccessTopic",
+        "ErrorTopic",
+        "SuccessTopicSubscription",
+        "ResultsDatabase",
+        "ResultsTable",
+        "ErrorsTable",
+        "AthenaWorkGroup",
+    ):
         assert actions[name].kind == "create", name
     for name in ("IngestFunction", "Endpoint", "EndpointConfig", "Model", "NightlySchedule", "CoreLayer"):
         assert actions[name].kind == "stand-in", name
@@ -90,12 +104,19 @@ def test_generated_names_look_like_cloudformations() -> None:
 
 def test_cloudformation_bucket_shapes_become_s3_api_shapes() -> None:
     # Given CloudFormation's lifecycle and encryption rule shapes
-    rule = {"Id": "ExpireAsyncOutputs", "Status": "Enabled", "Prefix": "async-out/", "ExpirationInDays": 30,
-            "Transitions": [{"StorageClass": "GLACIER_IR", "TransitionInDays": 90}],
-            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
-            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}
-    encryption = {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"},
-                  "BucketKeyEnabled": True}
+    rule = {
+        "Id": "ExpireAsyncOutputs",
+        "Status": "Enabled",
+        "Prefix": "async-out/",
+        "ExpirationInDays": 30,
+        "Transitions": [{"StorageClass": "GLACIER_IR", "TransitionInDays": 90}],
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+    }
+    encryption = {
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"},
+        "BucketKeyEnabled": True,
+    }
     # When converted / Then they are what PutBucketLifecycleConfiguration and PutBucketEncryption take
     assert _lifecycle_rule(rule) == {
         "Status": "Enabled",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -167,10 +166,81 @@ def test_a_prompt_not_built_from_the_template_reaches_the_model_verbatim(seq2seq
     assert json.loads(response) == [{"generated_text": seq2seq.complete([prompt], settings)[0][0]}]
 
 
-def test_tgi_answers_one_text_even_when_more_were_generated(seq2seq: Engine, tmp_path: Path) -> None:
+def test_tgi_answers_one_text_even_when_more_were_generated(seq2seq: Engine) -> None:
     body = build_request(
         build_prompt(FINDINGS),
         "jumpstart-v1",
         GenerationSettings(max_length=6, num_beams=3, num_return_sequences=2),
     )
     assert len(json.loads(handle_invocation(body, seq2seq, contract="tgi"))) == 1
+
+
+# ---------------------------------------------------------------- behind the local async endpoint
+
+
+class _NoSuchKeyError(Exception):
+    pass
+
+
+@dataclass
+class _Body:
+    data: bytes
+
+    def read(self) -> bytes:
+        return self.data
+
+
+@dataclass
+class InMemoryS3:
+    """The three calls of a boto3 S3 client that the local endpoint makes."""
+
+    objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+    class exceptions:
+        NoSuchKey = _NoSuchKeyError
+
+    def get_object(self, *, Bucket: str, Key: str) -> dict[str, _Body]:
+        if (Bucket, Key) not in self.objects:
+            raise _NoSuchKeyError(Key)
+        return {"Body": _Body(self.objects[Bucket, Key])}
+
+    def put_object(self, *, Bucket: str, Key: str, Body: bytes, ContentType: str) -> None:
+        self.objects[Bucket, Key] = Body
+
+
+@dataclass
+class InMemorySns:
+    published: list[dict[str, object]] = field(default_factory=list)
+
+    def publish_batch(self, *, TopicArn: str, PublishBatchRequestEntries: list[dict[str, str]]) -> None:
+        self.published += [json.loads(entry["Message"]) for entry in PublishBatchRequestEntries]
+
+
+def test_the_local_async_endpoint_serves_the_seq2seq_engine(seq2seq: Engine) -> None:
+    from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
+
+    # Given the ingest function's request in S3, and the local endpoint serving the tiny T5
+    s3, sns = InMemoryS3(), InMemorySns()
+    s3.objects["data", "requests/r1.json"] = build_request(build_prompt(FINDINGS), "jumpstart-v1")
+    config = AsyncEndpointConfig(
+        endpoint_name="onprem",
+        s3_output_path="s3://data/async-out",
+        s3_failure_path="s3://data/async-failures",
+        success_topic_arn="arn:aws:sns:us-east-1:123456789012:success",
+        error_topic_arn="arn:aws:sns:us-east-1:123456789012:error",
+        region="us-east-1",
+        max_concurrent_invocations=2,
+    )
+
+    # When InvokeEndpointAsync is accepted and the endpoint's workers run it
+    with LocalAsyncEndpoint(config, seq2seq, s3=s3, sns=sns) as endpoint:
+        status, _headers, accepted = endpoint.accept(
+            "onprem", {"x-amzn-sagemaker-inputlocation": "s3://data/requests/r1.json"}
+        )
+        assert endpoint.wait_idle(60)
+
+    # Then the output the completion function reads is the engine's draft, and success was notified
+    assert status == 202
+    output = s3.objects["data", str(accepted["OutputLocation"]).removeprefix("s3://data/")]
+    assert parse_response(output) == seq2seq.draft(FINDINGS).text
+    assert [notice["invocationStatus"] for notice in sns.published] == ["Completed"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import sys
 import threading
@@ -53,6 +54,8 @@ class DemoOptions:
     #: seconds; the template's 5 s / 10 s windows would hold the last partial batch
     batching_window: float = 1.0
     claim_check_over: int = 256 * 1024
+    #: concurrent executions per function (each its own handler module instance and poller thread)
+    concurrency: int = 2
     timeout: float = 900.0
     progress: bool = True
     capture_logs: bool = True
@@ -74,6 +77,7 @@ class DemoReport:
     errors: int
     errors_by_type: list[dict[str, Any]]
     deduplicated: int
+    identical_reports: int
     dlq: dict[str, int]
     settled: bool
     seconds: float
@@ -169,7 +173,9 @@ def run_demo(options: DemoOptions, *, status: TextIO | None = None) -> DemoRepor
         return _run(options, items, workdir, log_path, terminal)
 
 
-def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path | None, terminal: TextIO) -> DemoReport:
+def _run(
+    options: DemoOptions, items: list[Any], workdir: Path, log_path: Path | None, terminal: TextIO
+) -> DemoReport:
     from radimpress.local.query import connect, run_sql_file  # noqa: PLC0415 - duckdb and boto3 only here
     from radimpress.local.runtime import LocalRuntime, RuntimeOptions  # noqa: PLC0415
 
@@ -179,6 +185,7 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
         visibility_timeout=options.visibility_timeout,
         batching_window=options.batching_window,
         claim_check_over=options.claim_check_over,
+        concurrency=options.concurrency,
         moto_log=workdir / "logs" / "moto.log",
     )
     (workdir / "logs").mkdir(parents=True, exist_ok=True)
@@ -212,7 +219,11 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
         moto_cpu = runtime.require_moto.cpu_seconds()
         cpu = {
             "pipeline process": time.process_time() - cpu_started[0],
-            **({"moto": moto_cpu - cpu_started[1]} if moto_cpu is not None and cpu_started[1] is not None else {}),
+            **(
+                {"moto": moto_cpu - cpu_started[1]}
+                if moto_cpu is not None and cpu_started[1] is not None
+                else {}
+            ),
         }
         stop_ticking.set()
         ticking.join()
@@ -225,9 +236,7 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
         mirror = runtime.download(["results/", "errors/", "evaluations/"])
         database, tables = runtime.glue_tables()
         dlq = {
-            "IngestDLQ": sum(
-                sent.body_units.get(_sha256(m["Body"]), 1) for m in runtime.drain("IngestDLQ")
-            ),
+            "IngestDLQ": sum(sent.body_units.get(_sha256(m["Body"]), 1) for m in runtime.drain("IngestDLQ")),
             "CompletionDLQ": len(runtime.drain("CompletionDLQ")),
         }
         stack = runtime.require_stack
@@ -257,6 +266,7 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
             errors=sum(int(row["errors"]) for row in by_type),
             errors_by_type=by_type,
             deduplicated=sent.duplicate_units,
+            identical_reports=sent.identical_reports,
             dlq=dlq,
             settled=settled,
             seconds=seconds,
@@ -285,7 +295,10 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
                     "batch_size": runtime.pollers_for(queue)[0].source.batch_size,
                     "concurrency": len(runtime.pollers_for(queue)),
                 }
-                for logical_id, queue in (("IngestFunction", "IngestQueue"), ("CompletionFunction", "CompletionQueue"))
+                for logical_id, queue in (
+                    ("IngestFunction", "IngestQueue"),
+                    ("CompletionFunction", "CompletionQueue"),
+                )
                 for stats in [runtime.stats_for(queue)]
             },
             daily_summary=[_plain(row) for row in daily],
@@ -302,13 +315,14 @@ def _run(options: DemoOptions, items: list[Any], workdir: Path, log_path: Path |
 
 
 def _sha256(text: str) -> str:
-    import hashlib  # noqa: PLC0415
-
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value if isinstance(value, str | int | float | type(None)) else str(value) for key, value in row.items()}
+    return {
+        key: value if isinstance(value, str | int | float | type(None)) else str(value)
+        for key, value in row.items()
+    }
 
 
 # ---------------------------------------------------------------------- the summary
@@ -327,7 +341,9 @@ def _rows(rows: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return ["  (no rows)"]
     columns = list(rows[0])
-    cells = [[str(column) for column in columns]] + [["" if r[c] is None else str(r[c]) for c in columns] for r in rows]
+    cells = [[str(column) for column in columns]] + [
+        ["" if r[c] is None else str(r[c]) for c in columns] for r in rows
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     return ["  " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
 
@@ -353,7 +369,8 @@ def format_report(report: DemoReport) -> str:
         f"messages in       {report.messages:>6,}  reports {kinds.get('report', 0):,} · "
         f"malformed {kinds.get('malformed', 0):,} · redeliveries {kinds.get('duplicate', 0):,}  |  "
         f"{_counts(report.by_encoding)}",
-        f"in (report units) {report.units:>6,}  one per report in a payload, one per payload without a readable report"
+        f"in (report units) {report.units:>6,}  one per report in a payload, "
+        "one per payload without a readable report"
         + (f"; not sendable to SQS: {_counts(report.refused)}" if report.refused else ""),
         f"results           {report.results:>6,}  drafted impressions (distinct inference ids in results/; "
         f"{report.result_rows:,} Parquet rows)",
@@ -362,7 +379,9 @@ def format_report(report: DemoReport) -> str:
             " · ".join(f"{r['stage']}/{r['error_type']} {int(r['errors']):,}" for r in report.errors_by_type)
             or "none"
         ),
-        f"deduplicated      {report.deduplicated:>6,}  reports in redelivered payloads, not drafted again",
+        f"deduplicated      {report.deduplicated:>6,}  reports in payloads identical to one sent before "
+        f"({kinds.get('duplicate', 0):,} redeliveries, {report.identical_reports:,} text reports repeating "
+        "another's words), not drafted again",
         f"DLQ               {report.dlq_total:>6,}  " + " · ".join(f"{q} {n}" for q, n in report.dlq.items()),
         f"check             in {report.units:,} = results {report.results:,} + errors {report.errors:,} + "
         f"deduplicated {report.deduplicated:,} + DLQ {report.dlq_total:,} = {report.accounted:,}   {verdict}",
@@ -375,7 +394,8 @@ def format_report(report: DemoReport) -> str:
         f"throughput        {report.count:,} report messages in {report.seconds:.1f}s: {rate:.1f} reports/s "
         f"end to end (feed sent in {report.send_seconds:.1f}s); CPU "
         + ", ".join(f"{name} {s:.1f}s" for name, s in report.cpu_seconds.items()),
-        f"endpoint          {endpoint['accepted']:,} InvokeEndpointAsync: {endpoint['completed']:,} completed, "
+        f"endpoint          {endpoint['accepted']:,} InvokeEndpointAsync: "
+        f"{endpoint['completed']:,} completed, "
         f"{endpoint['failed']:,} failed ({_counts(endpoint['failure_reasons'])}), lost {endpoint['lost']}; "
         f"engine {endpoint['engine']} {endpoint['engine_seconds']:.1f}s in all",
     ]
@@ -394,11 +414,15 @@ def format_report(report: DemoReport) -> str:
         table = table_from_json(report.nightly)
         lines.append(
             f"nightly evaluation of {report.nightly_day} (NightlyEvaluationFunction via the schedule; "
-            f"{report.nightly_key}): {report.nightly['scored']:,} scored of {report.nightly['results']:,} results"
+            f"{report.nightly_key}): {report.nightly['scored']:,} scored of "
+            f"{report.nightly['results']:,} results"
         )
         lines.append(format_table(table, reference=STUDY_REFERENCE).rstrip())
     else:
-        lines.append(f"nightly evaluation of {report.nightly_day}: no summary ({report.nightly_error or 'not written'})")
+        lines.append(
+            f"nightly evaluation of {report.nightly_day}: "
+            f"no summary ({report.nightly_error or 'not written'})"
+        )
     if report.examples:
         lines += ["", "examples (findings -> draft | the radiologist's impression):"]
         for example in report.examples:
@@ -432,15 +456,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reports", type=Path, help="IU reports JSONL (default: events/iu/reports.jsonl)")
     parser.add_argument("--workdir", type=Path, default=Path(".demo"), help="logs, bucket copy, summary.json")
-    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the LogLevel parameter")
     parser.add_argument(
-        "--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE",
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the LogLevel parameter"
+    )
+    parser.add_argument(
+        "--parameter",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="override a template parameter (repeatable)",
     )
-    parser.add_argument("--visibility-timeout", type=int, default=30, help="queue visibility timeout, s (demo)")
-    parser.add_argument("--batching-window", type=float, default=1.0, help="SQS batching window cap, s (demo)")
-    parser.add_argument("--claim-check-over", type=int, default=256 * 1024, help="bytes; bigger bodies go via S3")
-    parser.add_argument("--timeout", type=float, default=900.0, help="give up waiting after this many seconds")
+    parser.add_argument(
+        "--visibility-timeout", type=int, default=30, help="queue visibility timeout, s (demo)"
+    )
+    parser.add_argument(
+        "--batching-window", type=float, default=1.0, help="SQS batching window cap, s (demo)"
+    )
+    parser.add_argument(
+        "--claim-check-over", type=int, default=256 * 1024, help="bytes; bigger bodies go via S3"
+    )
+    parser.add_argument("--concurrency", type=int, default=2, help="concurrent executions per function")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="give up waiting after this many seconds"
+    )
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     if args.count < 1:
@@ -457,6 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         visibility_timeout=args.visibility_timeout,
         batching_window=args.batching_window,
         claim_check_over=args.claim_check_over,
+        concurrency=args.concurrency,
         timeout=args.timeout,
         progress=not args.no_progress,
     )
@@ -469,4 +509,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

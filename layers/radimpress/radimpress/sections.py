@@ -70,12 +70,15 @@ Whitespace: every line is stripped, blank lines are removed and the lines of a s
 ``\\n`` (``\\r\\n`` and ``\\r`` count as line breaks); blanks inside a line are kept. An empty section is
 ``None``.
 
-Speed: this runs on the hot path (HL7 parse + split at >= 10,000 reports/s), so there are no per-character
-Python loops. Line-start forms are found by one precompiled pattern that begins with a literal ``\\n`` and
-mid-line headers by one that begins with a literal ``:`` run over the reversed text, so the regex engine
-skips to candidates in C; labels, trailers and banners are prefix tries whose first character is a
-literal (measured here: a flat case-insensitive alternation of the same 190 label phrases costs about
-20x as much per line).
+Speed: this runs on the hot path (HL7 parse + split at >= 10,000 reports/s) and is imported on the ingest
+Lambda's cold start, so there are no per-character Python loops and no big patterns (compiling a regex costs
+about 10 us per pattern character: tries of every phrase, ~50,000 characters, took half a second to
+import). One small pattern that begins with a literal ``\\n`` lets through only the lines whose first word
+begins like the first word of a known phrase, and finds there the longest label-shaped run of words (at
+most three) followed by a colon, dash, line end or gap; mid-line headers are found by a pattern for
+sentence punctuation, label-shaped words and a colon. The words are then looked up in dicts and sets of the
+phrase tables, spelt in a canonical form (upper case, one blank per blank run), longest candidate first,
+which is the order a prefix-trie alternation of the phrases would prefer.
 """
 
 from __future__ import annotations
@@ -112,11 +115,16 @@ def _x(*parts: str) -> list[str]:
     return ["".join(choice) for choice in itertools.product(*(part.split("|") for part in parts))]
 
 
-_NUMBER = r"(?:[ \t]*+#?[ \t]*+[0-9]++)?"  # ADDENDUM #2
-_VERSION = r"(?:[ \t]++[Vv][Ee][Rr][Ss][Ii][Oo][Nn][ \t]*+#?[ \t]*+[0-9]++)?"  # WET READ VERSION #1
+# What may follow a label as part of it: "number" an optional number (ADDENDUM #2), "version" an optional
+# version (WET READ VERSION #1).
+_LabelSuffix = Literal["", "number", "version"]
+# What must follow a trailer phrase: "" anything; "word-end" a character that is not a letter, digit or "_",
+# or the end of the line; "digit" optional blanks and a digit; "date" a date (03/04/2024, 3.4.24);
+# "no-letter" anything but an ASCII letter.
+_TrailerSuffix = Literal["", "word-end", "digit", "date", "no-letter"]
 
-# (phrases, kind, strong, suffix regex after the phrase)
-_LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
+# (phrases, kind, strong, suffix)
+_LABELS: Final[tuple[tuple[list[str], _Kind, bool, _LabelSuffix], ...]] = (
     (
         _x(
             "FINDING|FINDINGS",
@@ -161,7 +169,7 @@ _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
         "",
     ),
     (_x("SUMMARY|OPINION|DIAGNOSIS|DIAGNOSES|ASSESSMENT"), "impression", False, ""),
-    (["ADDENDUM", "ADDENDA"], "addendum", True, _NUMBER),
+    (["ADDENDUM", "ADDENDA"], "addendum", True, "number"),
     (
         ["AMENDED REPORT", "AMENDMENT", "ADDENDUM BEGINS", "BEGIN ADDENDUM", "START OF ADDENDUM"],
         "addendum",
@@ -176,7 +184,7 @@ _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
         True,
         "",
     ),
-    (["WET READ"], "prelim", True, _VERSION),
+    (["WET READ"], "prelim", True, "version"),
     (
         _x("PRELIM|PRELIMINARY", "| REPORT| READ| INTERPRETATION| FINDINGS| RESULT| RESULTS"),
         "prelim",
@@ -185,16 +193,16 @@ _LABELS: Final[tuple[tuple[list[str], _Kind, bool, str], ...]] = (
     ),
 )
 
-# Trailer and administrative lines, recognised by how they start: (phrases, suffix regex).
-_TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
+# Trailer and administrative lines, recognised by how they start: (phrases, suffix).
+_TRAILERS: Final[tuple[tuple[list[str], _TrailerSuffix], ...]] = (
     (_x("ELECTRONICALLY ", "SIGNED|VERIFIED|APPROVED|AUTHENTICATED|REVIEWED"), ""),
     (_x("E-SIGNED|ESIGNED|DIGITALLY SIGNED"), ""),
-    (_x("SIGNED ", "ELECTRONICALLY|OFF|BY|ON|AT"), r"\b"),
+    (_x("SIGNED ", "ELECTRONICALLY|OFF|BY|ON|AT"), "word-end"),
     (_x("SIGNED|SIGNATURE", "~:|~("), ""),
-    (_x("DICTATED|TRANSCRIBED|VERIFIED|APPROVED|FINALIZED|FINALISED|RELEASED", " BY| ON| AT"), r"\b"),
-    (_x("DICTATED|TRANSCRIBED|VERIFIED|APPROVED|FINALIZED|FINALISED|RELEASED", "~:| "), r"(?=[ \t]*+[0-9])"),
+    (_x("DICTATED|TRANSCRIBED|VERIFIED|APPROVED|FINALIZED|FINALISED|RELEASED", " BY| ON| AT"), "word-end"),
+    (_x("DICTATED|TRANSCRIBED|VERIFIED|APPROVED|FINALIZED|FINALISED|RELEASED", "~:| "), "digit"),
     (_x("DICTATED|TRANSCRIBED|FINALIZED|FINALISED", "~:"), ""),
-    (_x("READ|INTERPRETED|REVIEWED|AUTHENTICATED", " BY"), r"\b"),
+    (_x("READ|INTERPRETED|REVIEWED|AUTHENTICATED", " BY"), "word-end"),
     (["REPORTED BY~:"], ""),
     (_x("REVIEWED AND ", "|ELECTRONICALLY ", "SIGNED|APPROVED|FINALIZED|FINALISED"), ""),
     (
@@ -207,11 +215,11 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
     (_x("RADIOLOGIST|TRANSCRIPTIONIST", "~:"), ""),
     (
         _x("I HAVE ", "|PERSONALLY ", "REVIEWED|EXAMINED|VIEWED") + _x("I PERSONALLY ", "REVIEWED|VIEWED"),
-        r"\b",
+        "word-end",
     ),
-    (_x("I, DR|I AGREE WITH|I CONCUR WITH|ATTESTATION|TEACHING PHYSICIAN ATTESTATION"), r"\b"),
+    (_x("I, DR|I AGREE WITH|I CONCUR WITH|ATTESTATION|TEACHING PHYSICIAN ATTESTATION"), "word-end"),
     (_x("I, THE ", "ATTENDING|UNDERSIGNED"), ""),
-    (_x("D|T|DD|DT|TD|TT|DS", "~:~"), r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}"),
+    (_x("D|T|DD|DT|TD|TT|DS", "~:~"), "date"),
     (
         _x(
             "DATE",
@@ -221,11 +229,11 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
         ),
         "",
     ),
-    (_x("JOB", "~#| NO| NUMBER| ID"), r"(?![A-Za-z])"),
+    (_x("JOB", "~#| NO| NUMBER| ID"), "no-letter"),
     (["WORKSTATION~:"], ""),
     (
         _x("END OF ", "REPORT|IMPRESSION|ADDENDUM|TRANSCRIPTION|DOCUMENT") + _x("ADDENDUM ENDS|END ADDENDUM"),
-        r"\b",
+        "word-end",
     ),
     # The administrative lines of a report's banner, kept whole in `other` like a signature, so that with
     # no findings header a patient block never becomes the findings (and never reaches a prompt).
@@ -240,59 +248,13 @@ _TRAILERS: Final[tuple[tuple[list[str], str], ...]] = (
         "",
     ),
 )
-# Banner lines: a title or status line on its own.
-_BANNERS: Final[tuple[tuple[list[str], str], ...]] = (
-    (
-        [
-            *_x("FINAL|CORRECTED|REVISED|UPDATED|CONFIDENTIAL|RADIOLOGY|IMAGING|X-RAY|XRAY", " REPORT"),
-            "DIAGNOSTIC IMAGING REPORT",
-            "CONFIDENTIAL",
-            *_x("REPORT STATUS", "~:~|~", "FINAL|PRELIMINARY|CORRECTED|AMENDED"),
-        ],
-        "",
-    ),
+# Banner lines: a title or status line on its own (optionally ending in "." or ":").
+_BANNERS: Final[tuple[str, ...]] = (
+    *_x("FINAL|CORRECTED|REVISED|UPDATED|CONFIDENTIAL|RADIOLOGY|IMAGING|X-RAY|XRAY", " REPORT"),
+    "DIAGNOSTIC IMAGING REPORT",
+    "CONFIDENTIAL",
+    *_x("REPORT STATUS", "~:~|~", "FINAL|PRELIMINARY|CORRECTED|AMENDED"),
 )
-
-
-def _atom(char: str) -> str:
-    if char == " ":
-        return r"[ \t]++"
-    if char == "~":
-        return r"[ \t]*+"
-    if char.isalpha():
-        return f"[{char.upper()}{char.lower()}]"
-    return re.escape(char)
-
-
-def _trie(entries: Iterable[tuple[str, str]], *, top: bool = True) -> str:
-    """One regex for many phrases, factored by common prefix, longer phrases first where one continues
-    another (so the regex prefers "FINDINGS AND IMPRESSION" to "FINDINGS", and backtracks to the shorter
-    one when the longer does not fit). At the top the first character is a plain literal, one branch per
-    case: the engine skips a branch that starts with a non-matching literal without entering it."""
-    children: dict[str, list[tuple[str, str]]] = {}
-    ends: list[str] = []
-    for phrase, suffix in entries:
-        if phrase:
-            children.setdefault(phrase[0].upper(), []).append((phrase[1:], suffix))
-        elif suffix not in ends:
-            ends.append(suffix)
-    alternatives: list[str] = []
-    for char, rest in children.items():
-        sub = _trie(rest, top=False)
-        if top and char.isalpha():
-            alternatives += [re.escape(char) + sub, re.escape(char.lower()) + sub]
-        else:
-            alternatives.append(_atom(char) + sub)
-    alternatives += sorted(ends, key=lambda suffix: suffix == "")
-    if len(alternatives) == 1:
-        return alternatives[0]
-    return "(?:" + "|".join(alternatives) + ")"
-
-
-def _phrase_trie(groups: Iterable[tuple[list[str], str]], *, reverse: bool = False) -> str:
-    return _trie(
-        (phrase[::-1] if reverse else phrase, suffix) for phrases, suffix in groups for phrase in phrases
-    )
 
 
 def _label_key(label: str) -> str:
@@ -308,36 +270,133 @@ _LABEL_INFO: Final[dict[str, tuple[_Kind, bool]]] = {
     for phrases, kind, strong, _suffix in _LABELS
     for phrase in phrases
 }
-_LABEL_RE: Final = _phrase_trie((phrases, suffix) for phrases, _kind, _strong, suffix in _LABELS)
+
+_BLANKS: Final = re.compile(r"[ \t]++")
+_WORD: Final = re.compile(r"[A-Za-z]++")
+_ASCII_UPPER: Final = {code: code - 32 for code in range(ord("a"), ord("z") + 1)}
+
+
+def _first_word(phrase: str) -> str:
+    word = _WORD.match(phrase)
+    assert word is not None, phrase  # every phrase starts with a letter
+    return word.group().upper()
+
+
+def _label_form(label: str) -> str:
+    """An ASCII label as the label tables spell it: upper case, each blank run as one blank, no blanks
+    around ``&`` and ``/``. Two labels have the same form exactly when their phrase matches both."""
+    key = label.upper()
+    if "\t" in key or "  " in key:
+        key = _BLANKS.sub(" ", key)
+    if "&" in key or "/" in key:
+        key = key.replace(" &", "&").replace("& ", "&").replace(" /", "/").replace("/ ", "/")
+    return key
+
+
+def _line_form(line: str) -> str:
+    """A line as the trailer and banner tables spell it: ASCII letters in upper case (other characters
+    as they are), each blank run as one blank."""
+    form = line.upper() if line.isascii() else line.translate(_ASCII_UPPER)
+    if "\t" in form or "  " in form:
+        form = _BLANKS.sub(" ", form)
+    return form
+
+
+def _spellings(phrase: str) -> list[str]:
+    """A trailer or banner phrase in the line form of every text it matches: each ``~`` as no blank or
+    one blank."""
+    parts = phrase.split("~")
+    return [
+        "".join(part + blank for part, blank in zip(parts, (*blanks, ""), strict=True))
+        for blanks in itertools.product(("", " "), repeat=len(parts) - 1)
+    ]
+
+
+# Labels: form -> (kind, strong) (the classification of `_LABEL_INFO`); the forms that may take a number or
+# a version suffix; the forms of strong labels, which alone can be headers in the middle of a line.
+_LINE_LABELS: Final[dict[str, tuple[_Kind, bool]]] = {}
+_MID_LABELS: Final[dict[str, tuple[_Kind, bool]]] = {}
+_NUMBERED: Final[set[str]] = set()
+_VERSIONED: Final[set[str]] = set()
+for _phrases, _kind, _strong, _suffix in _LABELS:
+    for _phrase in _phrases:
+        _form = _label_form(_phrase.replace("~", ""))
+        _LINE_LABELS[_form] = _LABEL_INFO[_label_key(_phrase.replace("~", ""))]
+        if _strong:
+            _MID_LABELS[_form] = _LINE_LABELS[_form]
+        if _suffix == "number":
+            _NUMBERED.add(_form)
+        elif _suffix == "version":
+            _VERSIONED.add(_form)
+_SUFFIXED: Final = frozenset(_NUMBERED | _VERSIONED)
+_LABEL_WORDS: Final = frozenset(_first_word(phrase) for phrases, *_rest in _LABELS for phrase in phrases)
+_SUFFIXED_WORDS: Final = frozenset(_first_word(form) for form in _SUFFIXED)
+# A label is at most this many words (runs of letters): "TECHNOLOGIST'S COMMENTS", "FINDINGS AND IMPRESSION".
+_LABEL_RUNS: Final = max(len(_WORD.findall(phrase)) for phrases, *_rest in _LABELS for phrase in phrases)
+
+# Trailers: first word -> (line form of the phrase, suffix); a trailer phrase that is one word and may be
+# followed by anything ("ESIGNED") matches any line whose first word starts with it.
+_TRAILER_KEYS: Final[dict[str, list[tuple[str, _TrailerSuffix]]]] = {}
+for _phrases, _trailer_suffix in _TRAILERS:
+    for _phrase in _phrases:
+        _keys = _TRAILER_KEYS.setdefault(_first_word(_phrase), [])
+        _keys += [(spelling, _trailer_suffix) for spelling in _spellings(_phrase) if spelling not in _keys]
+_OPEN_TRAILER_WORDS: Final = tuple(
+    phrase for phrases, suffix in _TRAILERS if suffix == "" for phrase in phrases if phrase.isalpha()
+)
+_BANNER_KEYS: Final = frozenset(spelling for phrase in _BANNERS for spelling in _spellings(phrase))
+_BANNER_WORDS: Final = frozenset(_first_word(phrase) for phrase in _BANNERS)
+del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys
+
+
+def _first_words_pattern(words: Iterable[str], prefix: int = 4) -> str:
+    """A pattern for a word that starts like one of ``words`` (its first ``prefix`` letters, any case, or
+    the whole word when shorter). The first letter is a character set, so that the engine skips each
+    alternative that cannot match without entering it."""
+    by_letter: dict[str, set[str]] = {}
+    for word in words:
+        short = len(word) < prefix and word not in _OPEN_TRAILER_WORDS
+        by_letter.setdefault(word[0], set()).add(word[1:] + "(?![A-Za-z])" if short else word[1:prefix])
+    return (
+        "(?:"
+        + "|".join(
+            f"[{letter}{letter.lower()}](?ai:{'|'.join(sorted(rests))})"
+            for letter, rests in sorted(by_letter.items())
+        )
+        + ")"
+    )
+
+
 _EOL = r"(?=\n|\Z)"
+# Label-shaped words: runs of letters joined as in the phrases (blanks, "&" or "/" with optional blanks,
+# "'" or "-"). What follows a line-start label (tried in this order, longest label first):
+_SEP_WORD: Final = re.compile(r"(?:[ \t]++|[ \t]*+[&/][ \t]*+|['-])[A-Za-z]++")
+_CONTINUATION_PATTERN = (
+    r"(?:(?P<colon>[ \t]*+:)"
+    r"|(?P<dash>[ \t]*+[-\u2013\u2014]++[ \t]++)"
+    rf"|(?P<eol>[ \t]*+\.?[ \t]*+{_EOL})"
+    r"|(?=(?P<gap>[ \t]++)(?P<nx>\S{1,20})))"
+)
+_CONTINUATION: Final = re.compile(_CONTINUATION_PATTERN)
+_NUMBER_SUFFIX: Final = re.compile(r"[ \t]*+#?[ \t]*+[0-9]++")  # ADDENDUM #2
+_VERSION_SUFFIX: Final = re.compile(r"[ \t]++[Vv][Ee][Rr][Ss][Ii][Oo][Nn][ \t]*+#?[ \t]*+[0-9]++")
+_DATE: Final = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
 
 # Line-start forms, scanned over the text with a "\n" in front so that the first line starts like every
-# other. Possessive quantifiers keep the scan linear on adversarial input (long runs of blanks or rule
-# characters).
+# other: a line whose first word may start a phrase (and there the longest label-shaped words, up to the
+# longest label, with what follows them), a rule line or a decorated line. Possessive quantifiers keep the
+# scan linear on adversarial input (long runs of blanks or rule characters).
 _LINE_SCAN: Final = re.compile(
-    "".join(
-        (
-            r"\n[ \t]*+(?:",
-            rf"(?P<rule>[-_=*~#][-_=*~# \t]{{2,}}+{_EOL})",
-            rf"|(?P<deco>[*=#~]{{2,}}+(?P<deco_text>[^\n*=#~]*+)[*=#~]{{2,}}+[ \t]*+{_EOL})",
-            rf"|(?P<trailer>{_phrase_trie(_TRAILERS)}[^\n]*+)",
-            rf"|(?P<banner>{_phrase_trie(_BANNERS)}[ \t]*+[.:]?[ \t]*+{_EOL})",
-            rf"|(?P<label>{_LABEL_RE})",
-            r"(?:(?P<colon>[ \t]*+:)",
-            r"|(?P<dash>[ \t]*+[-\u2013\u2014]++[ \t]++)",
-            rf"|(?P<eol>[ \t]*+\.?[ \t]*+{_EOL})",
-            r"|(?=(?P<gap>[ \t]++)(?P<nx>\S{1,20})))",
-            r")",
-        )
-    )
+    r"\n[ \t]*+(?:"
+    rf"(?={_first_words_pattern(_LABEL_WORDS.union(_TRAILER_KEYS, _BANNER_WORDS))})(?P<first>[A-Za-z]++)"
+    rf"(?:(?P<rest>(?:{_SEP_WORD.pattern}){{0,{_LABEL_RUNS - 1}}}){_CONTINUATION_PATTERN})?"
+    rf"|(?P<rule>[-_=*~#][-_=*~# \t]{{2,}}+{_EOL})"
+    rf"|(?P<deco>[*=#~]{{2,}}+(?P<deco_text>[^\n*=#~]*+)[*=#~]{{2,}}+[ \t]*+{_EOL})"
+    r")"
 )
-# Mid-line headers, scanned over the reversed text: ":" <label reversed> <blanks> <sentence mark>.
-_MID_SCAN: Final = re.compile(
-    r":[ \t]*+(?P<number>[0-9]++[ \t]*+#?[ \t]*+)?(?P<label>"
-    + _phrase_trie(((phrases, "") for phrases, _kind, strong, _suffix in _LABELS if strong), reverse=True)
-    + r")[ \t]*+[.;!?]"
-)
-_DECO_LABEL: Final = re.compile(rf"[ \t]*+(?P<label>{_LABEL_RE})[ \t]*+:?[ \t]*+")
+# Mid-line header candidates: sentence punctuation, blanks, label-shaped words with an optional number, a
+# colon. The words are checked against the strong labels.
+_MID_SCAN: Final = re.compile(r"[.;!?][ \t]*+(?P<body>[A-Za-z][A-Za-z \t&/'#0-9-]*+):")
 # Where a header-started short section may end when the report has no findings header: a blank line,
 # or a sentence end at the end of a line followed by a line that starts with a capital letter (a hard
 # break only if that line's first word would have fitted on the line before: see `_section_end`).
@@ -382,26 +441,43 @@ class SplitResult:
 # `cut`, the text after it starts at `resume`; kind, strong and label are set for headers. A plain tuple:
 # events are made on the hot path, and a NamedTuple costs ten times as much to build.
 _Event = tuple[int, int, int, _Kind | None, bool, str]
-_LABEL_CACHE: dict[str, tuple[_Kind, bool]] = {}
-_LABEL_CACHE_SIZE: Final = 4096
-
-
-def _classify(label: str) -> tuple[_Kind, bool]:
-    """The kind and strength of a label matched by one of the label tries."""
-    info = _LABEL_CACHE.get(label)
-    if info is None:
-        info = _LABEL_INFO.get(_label_key(label), ("other", True))  # the default is unreachable
-        if len(_LABEL_CACHE) < _LABEL_CACHE_SIZE:
-            _LABEL_CACHE[label] = info
-    return info
 
 
 def _scan(text: str) -> list[_Event]:
     """The headers, trailers, banners and rule lines of ``text`` (which starts with ``\\n``), in order."""
     events: list[_Event] = []
     for match in _LINE_SCAN.finditer(text):
-        rule, _deco, deco_text, trailer, banner, label, colon, dash, eol, gap, next_word = match.groups()
-        if label is not None:
+        first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
+        if first is not None:
+            start = match.start("first")
+            word = first.upper()
+            if word in _TRAILER_KEYS or word in _BANNER_WORDS or word.startswith(_OPEN_TRAILER_WORDS):
+                line_end = text.find("\n", start)
+                if line_end < 0:
+                    line_end = len(text)
+                line_type = _line_type(text[start:line_end], word)
+                if line_type is not None:
+                    events.append((start, line_end, line_type, None, True, ""))
+                    continue
+            if rest is None:  # no label-shaped words with a colon, dash, line end or gap after them
+                if word not in _SUFFIXED_WORDS:
+                    continue
+                label, info, form = first, None, ""  # but "ADDENDUM#2" may have
+            elif word not in _LABEL_WORDS:
+                continue
+            elif rest:
+                label = first + rest
+                info = _LINE_LABELS.get(form := _label_form(label))
+            else:
+                label = first
+                info = _LINE_LABELS.get(form := word)
+            if info is None or form in _SUFFIXED:  # a shorter label, or one with a number: look closer
+                found = _line_label(text, start)
+                if found is None:
+                    continue
+                label, info, end, colon, dash, eol, gap, next_word = found
+            else:
+                end = match.end()
             if colon is not None:
                 pass  # "findings:" is a header in any case
             elif dash is not None or eol is not None:
@@ -409,22 +485,14 @@ def _scan(text: str) -> list[_Event]:
                     continue
             elif not (label.isupper() and ("\t" in gap or len(gap) > 1 or not next_word.isupper())):
                 continue  # "Findings are stable", "HISTORY OF TOBACCO USE": prose
-            kind, strong = _classify(label)
-            events.append((match.start("label"), match.end(), _HEADER, kind, strong, label))
+            events.append((start, end, _HEADER, info[0], info[1], label))
         elif rule is not None:
             events.append((match.start("rule"), match.end(), _RULE, None, True, ""))
-        elif trailer is not None:
-            events.append((match.start("trailer"), match.end(), _LINE, None, True, ""))
-        elif banner is not None:
-            final = "FINAL" in banner.upper()
-            events.append((match.start("banner"), match.end(), _FINAL if final else _LINE, None, True, ""))
         else:  # a decorated line: a header between the decoration, or a banner
             start = match.start("deco")
-            header = _DECO_LABEL.fullmatch(deco_text)
-            if header is not None:
-                label = header.group("label")
-                kind, strong = _classify(label)
-                events.append((start, match.end(), _HEADER, kind, strong, label))
+            label, info = _decorated_label(deco_text)
+            if info is not None:
+                events.append((start, match.end(), _HEADER, info[0], info[1], label))
             else:
                 final = "FINAL" in deco_text.upper()
                 events.append((start, match.end(), _FINAL if final else _LINE, None, True, ""))
@@ -435,22 +503,109 @@ def _scan(text: str) -> list[_Event]:
     return events
 
 
+def _line_type(line: str, word: str) -> int | None:
+    """``_LINE`` or ``_FINAL`` when ``line`` (which starts with ``word``) is a trailer or a banner."""
+    if word.startswith(_OPEN_TRAILER_WORDS):
+        return _LINE
+    form = _line_form(line)
+    for key, suffix in _TRAILER_KEYS.get(word, ()):
+        if form.startswith(key):
+            at = len(key)
+            after = form[at : at + 1]
+            if (
+                not suffix
+                or (suffix == "word-end" and not (after.isalnum() or after == "_"))
+                or (suffix == "digit" and "0" <= (form[at + 1 : at + 2] if after == " " else after) <= "9")
+                or (suffix == "date" and _DATE.match(form, at) is not None)
+                or (suffix == "no-letter" and not ("A" <= after <= "Z" or "a" <= after <= "z"))
+            ):
+                return _LINE
+    if word in _BANNER_WORDS:
+        core = form.rstrip(" ")
+        if core.endswith((".", ":")):
+            core = core[:-1].rstrip(" ")
+        if core in _BANNER_KEYS:
+            return _FINAL if "FINAL" in line.upper() else _LINE
+    return None
+
+
+def _line_label(
+    text: str, start: int
+) -> tuple[str, tuple[_Kind, bool], int, str | None, str | None, str | None, str | None, str | None] | None:
+    """The line-start label at ``start``: the longest label with a number or version suffix, if any, or
+    without, that is followed by a colon, dash, line end or gap; with what follows it."""
+    end = _WORD.match(text, start).end()  # type: ignore[union-attr]  # the scan found a word here
+    candidates: list[tuple[int, str]] = []
+    for _ in range(_LABEL_RUNS):
+        form = _label_form(text[start:end])
+        if form in _SUFFIXED:
+            suffix = (_NUMBER_SUFFIX if form in _NUMBERED else _VERSION_SUFFIX).match(text, end)
+            if suffix is not None:
+                candidates.append((suffix.end(), form))
+        if form in _LINE_LABELS:
+            candidates.append((end, form))
+        more = _SEP_WORD.match(text, end)
+        if more is None:
+            break
+        end = more.end()
+    candidates.sort(reverse=True)
+    for end, form in candidates:
+        after = _CONTINUATION.match(text, end)
+        if after is not None:
+            colon, dash, eol, gap, next_word = after.groups()
+            return text[start:end], _LINE_LABELS[form], after.end(), colon, dash, eol, gap, next_word
+    return None
+
+
+def _suffixed_label(label: str) -> tuple[_Kind, bool] | None:
+    """The classification of a whole ASCII label that may end in a number or version suffix."""
+    info = _LINE_LABELS.get(_label_form(label))
+    if info is not None or not label[-1:].isdigit():
+        return info
+    base = label.rstrip("0123456789").rstrip(" \t")
+    if base.endswith("#"):
+        base = base[:-1].rstrip(" \t")
+    form = _label_form(base)
+    if form in _NUMBERED:
+        return _LINE_LABELS[form]
+    if base[-7:].upper() == "VERSION" and base[-8:-7] in (" ", "\t"):
+        form = _label_form(base[:-7].rstrip(" \t"))
+        if form in _VERSIONED:
+            return _LINE_LABELS[form]
+    return None
+
+
+def _decorated_label(deco_text: str) -> tuple[str, tuple[_Kind, bool] | None]:
+    """The label between decoration (``***** ADDENDUM *****``): blanks, the label, an optional colon."""
+    label = deco_text.rstrip(" \t")
+    if label.endswith(":"):
+        label = label[:-1].rstrip(" \t")
+    label = label.lstrip(" \t")
+    if not label.isascii() or not label[:1].isalpha():
+        return label, None
+    return label, _suffixed_label(label)
+
+
 def _mid_headers(text: str) -> list[_Event]:
     """Headers in the middle of a line: ``... sentence. IMPRESSION: text``."""
-    size = len(text)
     events: list[_Event] = []
-    for match in _MID_SCAN.finditer(text[::-1]):
-        start = size - match.end("label")
-        label = text[start : size - match.start("label")]
-        if not label[0].isupper():
+    for match in _MID_SCAN.finditer(text):
+        body = match.group("body")
+        label = body.rstrip(" \t")
+        numbered = label[-1].isdigit()
+        if numbered:
+            label = label.rstrip("0123456789").rstrip(" \t")
+            if label.endswith("#"):
+                label = label[:-1].rstrip(" \t")
+        info = _MID_LABELS.get(_label_form(label))
+        if info is None or not label[0].isupper():
             continue
-        kind, strong = _classify(label)
-        if match.group("number") is not None:
-            if kind != "addendum":
+        start = match.start("body")
+        if numbered:
+            if info[0] != "addendum":
                 continue  # "Findings 2:" is not a header
-            label = text[start : size - match.start("number")]
-        events.append((start, size - match.start(), _HEADER, kind, strong, label))
-    events.reverse()
+            label = text[start : start + len(body.rstrip(" \t"))]
+        events.append((start, match.end(), _HEADER, info[0], info[1], label))
     return events
 
 

@@ -1,4 +1,4 @@
-"""A SageMaker asynchronous endpoint on 127.0.0.1: ``InvokeEndpointAsync`` in, S3 output and SNS notification out.
+"""A SageMaker asynchronous endpoint on 127.0.0.1: ``InvokeEndpointAsync`` in, S3 output and SNS out.
 
 The ingest function's real boto3 ``sagemaker-runtime`` client talks to it unchanged: the local runtime sets
 ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` to :attr:`LocalAsyncEndpoint.url`. The wire API follows botocore's
@@ -398,7 +398,7 @@ def _handler_class(endpoint: LocalAsyncEndpoint) -> Callable[..., BaseHTTPReques
     class InvokeEndpointAsyncHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: botocore reuses its connections
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)  # the body is not used: the input is at InputLocation
@@ -421,7 +421,7 @@ def _handler_class(endpoint: LocalAsyncEndpoint) -> Callable[..., BaseHTTPReques
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:
             """No access log: the request line is all it would say."""
 
     return InvokeEndpointAsyncHandler

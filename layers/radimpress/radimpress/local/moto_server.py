@@ -65,8 +65,8 @@ def client_environment(endpoint_url: str, region: str = DEFAULT_REGION) -> dict[
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials, not a secret
-        "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
     }
@@ -183,7 +183,7 @@ def _lighten() -> None:
     listing = getattr(backends, "list_of_moto_modules", None)
     if callable(listing):
         modules = tuple(listing())
-        backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+        backends.list_of_moto_modules = lambda: modules
     if hasattr(WSGIRequestHandler, "log_request"):
         WSGIRequestHandler.log_request = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import base64
 import sys
 import threading
-import traceback
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -206,7 +206,7 @@ class SqsPoller:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            # ReceiveMessage waits in whole seconds: long-poll while a second or so is left, else one last look
+            # ReceiveMessage waits in whole seconds: long-poll while a second or so is left, else look once
             more = self._receive(self.source.batch_size - len(batch), 1 if remaining >= _MIN_LONG_POLL else 0)
             if not more and remaining < _MIN_LONG_POLL:
                 break

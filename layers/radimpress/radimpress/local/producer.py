@@ -89,7 +89,10 @@ class Sent:
     by_encoding: Counter[str] = field(default_factory=Counter)
     #: outcome units: one per report message in a payload, one per payload that holds no readable report
     units: int = 0
+    #: units of payloads byte-for-byte identical to one sent before: a redelivery, or a text report whose
+    #: words repeat an earlier one's (text has no control id, so the same bytes are the same report)
     duplicate_units: int = 0
+    identical_reports: int = 0  # of those, the payloads the feed did not send as redeliveries
     malformed: int = 0
     #: payloads SQS cannot take, by reason (an empty payload: SQS needs at least one character); not "in"
     refused: Counter[str] = field(default_factory=Counter)
@@ -125,6 +128,7 @@ class Producer:
         self.max_queued = max_queued
         self.consumed = consumed
         self.sent = Sent()
+        self._seen: set[bytes] = set()
 
     def _depth(self) -> int:
         attributes = self.sqs.get_queue_attributes(
@@ -187,7 +191,11 @@ class Producer:
             self.sent.by_kind[item.kind] += 1
             self.sent.by_encoding[encoded.encoding] += 1
             self.sent.units += units
-            self.sent.duplicate_units += units if item.kind == "duplicate" else 0
+            payload_digest = hashlib.sha256(item.payload).digest()
+            if payload_digest in self._seen:
+                self.sent.duplicate_units += units
+                self.sent.identical_reports += item.kind != "duplicate"
+            self._seen.add(payload_digest)
             self.sent.malformed += item.kind == "malformed"
         self._flush(entries)
         self.sent.seconds = time.perf_counter() - started

@@ -1,21 +1,22 @@
 """Every resource of ``template.yaml``, created in the embedded AWS (moto) or stood in for by a local part.
 
 The template is read and resolved by :mod:`radimpress.local.template`; resources are created in its
-:meth:`~radimpress.local.template.ResolvedTemplate.creation_order`, the template re-resolved after each wave, so
-every property that refers to another resource gets that resource's real local value (a key id moto chose,
-a secret ARN, a queue URL). Names are generated the way CloudFormation generates them when the template
-gives none: ``<stack>-<LogicalId>-<SUFFIX>`` (lower case for buckets), so the functions see the same kind of
-names in their environment as in a deployment.
+:meth:`~radimpress.local.template.ResolvedTemplate.creation_order`, the template re-resolved after each
+wave, so every property that refers to another resource gets that resource's real local value (a key id
+moto chose, a secret ARN, a queue URL). Names are generated the way CloudFormation generates them when the
+template gives none: ``<stack>-<LogicalId>-<SUFFIX>`` (lower case for buckets), so the functions see the
+same kind of names in their environment as in a deployment.
 
 Created in moto, with the template's properties: the KMS key and alias, the bucket (encryption, versioning,
-public access block, ownership, lifecycle), the DynamoDB table (TTL, SSE, point-in-time
-recovery), the Secrets Manager secret (its value generated per ``GenerateSecretString``), the queues
-(``RedrivePolicy``, visibility timeouts, KMS) and their policies, the topics and their policy, the SNS -> SQS
-subscriptions (``RawMessageDelivery`` as declared), the Glue database and tables, the Athena workgroup.
-Stood in for, by the component named in :data:`STAND_INS`: what moto cannot run or the demo runs itself
-(Lambda functions and layer, SageMaker, Application Auto Scaling, IAM, CloudWatch Logs and alarms, the
-EventBridge schedule), and the bucket policy, which moto would misapply (it ignores policy conditions). :func:`plan` sorts a template's resources into the two; a type in neither is an error,
-so a resource added to the template cannot be silently missing from the demo.
+public access block, ownership, lifecycle), the DynamoDB table (TTL, SSE, point-in-time recovery), the
+Secrets Manager secret (its value generated per ``GenerateSecretString``), the queues (``RedrivePolicy``,
+visibility timeouts, KMS) and their policies, the topics and their policy, the SNS -> SQS subscriptions
+(``RawMessageDelivery`` as declared), the Glue database and tables, the Athena workgroup. Stood in for, by
+the component named in :data:`STAND_INS`: what moto cannot run or the demo runs itself (Lambda functions and
+layer, SageMaker, Application Auto Scaling, IAM, CloudWatch Logs and alarms, the EventBridge schedule), and
+the bucket policy, which moto would misapply (it ignores policy conditions). :func:`plan` sorts a template's
+resources into the two; a type in neither is an error, so a resource added to the template cannot be
+silently missing from the demo.
 """
 
 from __future__ import annotations
@@ -65,15 +66,15 @@ CREATED_TYPES: Mapping[str, str] = {
 #: Resource types the demo stands in for, and the local component that does their job.
 STAND_INS: Mapping[str, str] = {
     "AWS::Serverless::Function": (
-        "radimpress.local.poller (SQS event source mapping) and radimpress.local.scheduler (schedule target): "
-        "lambda_handler of functions/<dir>/app.py, in-process, with the template's environment"
+        "radimpress.local.poller (SQS event source mapping) and radimpress.local.scheduler (schedule "
+        "target): lambda_handler of functions/<dir>/app.py, in-process, with the template's environment"
     ),
-    "AWS::Lambda::Function": "radimpress.local.poller / radimpress.local.scheduler, as for serverless functions",
+    "AWS::Lambda::Function": "radimpress.local.poller / radimpress.local.scheduler, as serverless functions",
     "AWS::Serverless::LayerVersion": "the radimpress package installed in the virtualenv (layers/radimpress)",
     "AWS::IAM::Role": "nothing to stand in: moto does not enforce IAM (the policies stay in the template)",
     "AWS::S3::BucketPolicy": (
-        "not applied: moto evaluates bucket policies without their Condition, so the TLS-only Deny would deny "
-        "every request; the embedded AWS is plain HTTP on 127.0.0.1"
+        "not applied: moto evaluates bucket policies without their Condition, so the TLS-only Deny would "
+        "deny every request; the embedded AWS is plain HTTP on 127.0.0.1"
     ),
     "AWS::Logs::LogGroup": "<workdir>/logs/functions.log: the functions' stdout (JSON logs, EMF metrics)",
     "AWS::CloudWatch::Alarm": "the demo's summary: DLQ depths and handler errors are counted and checked",
@@ -625,7 +626,8 @@ def create_stack(
         wave = [
             logical_id
             for logical_id in order
-            if current.resource(logical_id).ready and current.resource(logical_id).depends_on <= stack.physical_ids.keys()
+            if current.resource(logical_id).ready
+            and current.resource(logical_id).depends_on <= stack.physical_ids.keys()
         ]
         if not wave:
             missing = sorted({m for name in order for m in current.resource(name).missing})

@@ -14,8 +14,12 @@ Starting it: moto in its own process (:mod:`radimpress.local.moto_server`), ever
 or stood in for (:mod:`radimpress.local.resources`), boto3 pointed at moto and the SageMaker runtime client at
 the local endpoint (:mod:`radimpress.local.endpoint`, serving the embedded engine), each function's handler
 loaded from ``functions/<dir>/app.py`` with the environment the template gives it, and one
-:class:`~radimpress.local.poller.SqsPoller` per SQS event of the template. The process environment is
-restored on exit.
+:class:`~radimpress.local.poller.SqsPoller` thread per SQS event of the template and concurrent execution
+(:attr:`RuntimeOptions.concurrency`). Each execution imports the handler module afresh, so module-level
+state (Powertools' ``BatchProcessor``, settings, the idempotency guard) is its own, as in a Lambda execution
+environment; what the handlers import from ``radimpress`` (the Powertools logger and metrics of
+``radimpress.observability``, the adapters' boto3 clients) is one copy for all of them, as it could not be in
+Lambda. The process environment is restored on exit.
 
 For speed the runtime may shorten two settings, and :attr:`LocalRuntime.adjustments` says which: the
 queues' ``VisibilityTimeout`` (a failed record reappears after seconds, not minutes) and the event sources'
@@ -175,7 +179,9 @@ class LocalRuntime:
             self._timed("moto", started)
 
             started = time.perf_counter()
-            self.stack = create_stack(self.root / "template.yaml", self.client, parameters=self.options.parameters)
+            self.stack = create_stack(
+                self.root / "template.yaml", self.client, parameters=self.options.parameters
+            )
             self._shorten_visibility()
             self._timed("resources", started)
         finally:
@@ -382,9 +388,7 @@ class LocalRuntime:
             and window > self.options.batching_window
             and all(a.what != what for a in self.adjustments)
         ):
-            self.adjustments.append(
-                Adjustment(what, f"{window:g} s", f"{self.options.batching_window:g} s")
-            )
+            self.adjustments.append(Adjustment(what, f"{window:g} s", f"{self.options.batching_window:g} s"))
         if self.options.batching_window is not None:
             window = min(window, self.options.batching_window)
         source = EventSource(
@@ -401,7 +405,7 @@ class LocalRuntime:
     # ------------------------------------------------------------------ running
 
     def start_pollers(self) -> None:
-        """One thread per SQS event source mapping (one invocation at a time each)."""
+        """One thread per poller: per SQS event source mapping and concurrent execution."""
         self._stop.clear()
         for name, poller in self.pollers.items():
             thread = threading.Thread(
@@ -523,7 +527,7 @@ class LocalRuntime:
                 yield str(item["Key"])
 
     def download(self, prefixes: Iterable[str]) -> Path:
-        """Copy the bucket's objects under ``prefixes`` to ``<workdir>/s3/<bucket>/<key>``; the mirror root."""
+        """Copy the objects under ``prefixes`` to ``<workdir>/s3/<bucket>/<key>``; returns the mirror root."""
         bucket = self.require_stack.ref("DataBucket")
         mirror = self.options.workdir / "s3"
         shutil.rmtree(mirror / bucket, ignore_errors=True)  # a previous run's copy of a same-named bucket

@@ -40,7 +40,7 @@ def schedule_event(target_input: str | None = None, *, day: date | None = None) 
     """The event the target receives: its ``Input`` (JSON), with ``date`` set when a day is given."""
     event: dict[str, Any] = json.loads(target_input) if target_input else {}
     if not isinstance(event, dict):
-        raise ValueError("a schedule target's Input must be a JSON object here")
+        raise TypeError("a schedule target's Input must be a JSON object here")
     if day is not None:
         event["date"] = day.isoformat()
     return event
