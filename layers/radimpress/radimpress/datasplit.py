@@ -80,8 +80,7 @@ def load_split(path: str | Path | None = None, *, dev_fraction: float = DEV_FRAC
 # Words that a normal statement is made of outside negated clauses: function words, the exam, the normal
 # descriptors, reporting verbs and the hedges and headings radiologists wrap a normal result in. A word
 # outside this list ("cardiomegaly", "low", "hyperexpanded", "emphysema", "postoperative") is a finding.
-NORMAL_WORDS = frozenset(
-    """
+_NORMAL_WORDS_TEXT = """
     a an the of and or with in on at to for as by from this that these is are was were be been there it its
     which s also both any all other otherwise overall essentially grossly specifically particularly
     chest thorax thoracic cardiopulmonary cardiothoracic intrathoracic pulmonary lung lungs heart cardiac
@@ -95,16 +94,17 @@ NORMAL_WORDS = frozenset(
     demonstrable detected apparent
     preoperative pre operative comparison prior previous since compared limited quality shows show
     end report impression ribs rib decubitus interstitium vasculature vascularity relatively today
-    """.split()
-)
+"""
+NORMAL_WORDS = frozenset(_NORMAL_WORDS_TEXT.split())
 
 
 def is_normal_impression(text: str) -> bool:
     """Whether an impression states a normal study: nothing in it is asserted outside a negation.
 
     The words it asserts (outside negated clauses: a cue such as "no", "without", "negative" to the end of
-    its clause, see :mod:`radimpress.statements`) must all be words of a normal statement ("normal chest", "clear lungs", "stable exam",
-    "no acute cardiopulmonary abnormality identified"). A blank impression is not normal.
+    its clause, see :mod:`radimpress.statements`) must all be words of a normal statement ("normal chest",
+    "clear lungs", "stable exam", "no acute cardiopulmonary abnormality identified"). A blank impression is
+    not normal.
     """
     if not split_sentences(text):
         return False

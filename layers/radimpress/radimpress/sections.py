@@ -394,9 +394,10 @@ _LINE_SCAN: Final = re.compile(
     rf"|(?P<deco>[*=#~]{{2,}}+(?P<deco_text>[^\n*=#~]*+)[*=#~]{{2,}}+[ \t]*+{_EOL})"
     r")"
 )
-# Mid-line header candidates: sentence punctuation, blanks, label-shaped words with an optional number, a
-# colon. The words are checked against the strong labels.
-_MID_SCAN: Final = re.compile(r"[.;!?][ \t]*+(?P<body>[A-Za-z][A-Za-z \t&/'#0-9-]*+):")
+# Mid-line header candidates, scanned over the reversed text so that the engine skips to each colon in C:
+# a colon, the characters of labels and numbers before it, and sentence punctuation before those. The
+# words are checked against the strong labels.
+_MID_SCAN: Final = re.compile(r":(?P<body>[A-Za-z \t&/'#0-9-]*+)[.;!?]")
 # Where a header-started short section may end when the report has no findings header: a blank line,
 # or a sentence end at the end of a line followed by a line that starts with a capital letter (a hard
 # break only if that line's first word would have fitted on the line before: see `_section_end`).
@@ -588,10 +589,15 @@ def _decorated_label(deco_text: str) -> tuple[str, tuple[_Kind, bool] | None]:
 
 def _mid_headers(text: str) -> list[_Event]:
     """Headers in the middle of a line: ``... sentence. IMPRESSION: text``."""
+    size = len(text)
     events: list[_Event] = []
-    for match in _MID_SCAN.finditer(text):
-        body = match.group("body")
-        label = body.rstrip(" \t")
+    for match in _MID_SCAN.finditer(text[::-1]):
+        end = size - match.start("body")  # the colon
+        body = text[size - match.end("body") : end]
+        label = body.lstrip(" \t").rstrip(" \t")
+        if not label[:1].isalpha():
+            continue
+        start = end - len(body.lstrip(" \t"))
         numbered = label[-1].isdigit()
         if numbered:
             label = label.rstrip("0123456789").rstrip(" \t")
@@ -600,12 +606,12 @@ def _mid_headers(text: str) -> list[_Event]:
         info = _MID_LABELS.get(_label_form(label))
         if info is None or not label[0].isupper():
             continue
-        start = match.start("body")
         if numbered:
             if info[0] != "addendum":
                 continue  # "Findings 2:" is not a header
-            label = text[start : start + len(body.rstrip(" \t"))]
-        events.append((start, match.end(), _HEADER, info[0], info[1], label))
+            label = text[start : end - len(body) + len(body.rstrip(" \t"))]
+        events.append((start, end + 1, _HEADER, info[0], info[1], label))
+    events.reverse()
     return events
 
 

@@ -1,8 +1,9 @@
 """Engines that draft impressions, and a registry that builds one by name.
 
-``build_engine("retrieval")`` gives the embedded CPU engine (:mod:`radimpress.engines.retrieval`). Engine
-modules are imported only when built, so importing this package stays cheap. The serving contracts of a
-SageMaker endpoint are in :mod:`radimpress.engines.contract`.
+``build_engine()`` gives the embedded CPU engine, ``consensus`` (:mod:`radimpress.engines.consensus`);
+``build_engine("retrieval")`` the first nearest-neighbour engine, kept as its baseline
+(:mod:`radimpress.engines.retrieval`). Engine modules are imported only when built, so importing this
+package stays cheap. The serving contracts of a SageMaker endpoint are in :mod:`radimpress.engines.contract`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from radimpress.errors import ConfigurationError
 from radimpress.prompts import STUDY_PROMPT
 
 __all__ = [
+    "DEFAULT_ENGINE",
     "Draft",
     "DraftContext",
     "Engine",
@@ -40,6 +42,12 @@ def _retrieval(*, path: str | Path | None = None, exclude_identical_findings: bo
     )
 
 
+def _consensus(*, path: str | Path | None = None, exclude_identical_findings: bool = False) -> Engine:
+    from radimpress.engines.consensus import ConsensusEngine  # noqa: PLC0415 - only when built
+
+    return ConsensusEngine.from_path(path, exclude_identical_findings=exclude_identical_findings)
+
+
 def _flan_t5(
     *,
     checkpoint: str | Path,
@@ -63,7 +71,8 @@ def _flan_t5(
     )
 
 
-_FACTORIES: dict[str, EngineFactory] = {"retrieval": _retrieval, "flan-t5": _flan_t5}
+_FACTORIES: dict[str, EngineFactory] = {"retrieval": _retrieval, "flan-t5": _flan_t5, "consensus": _consensus}
+DEFAULT_ENGINE = "consensus"
 
 
 def register_engine(name: str, factory: EngineFactory) -> None:
@@ -76,10 +85,10 @@ def engine_names() -> tuple[str, ...]:
     return tuple(sorted(_FACTORIES))
 
 
-def build_engine(name: str = "retrieval", **options: Any) -> Engine:
-    """The engine registered as ``name``, built with ``options``.
+def build_engine(name: str = DEFAULT_ENGINE, **options: Any) -> Engine:
+    """The engine registered as ``name`` (default: ``consensus``), built with ``options``.
 
-    ``retrieval`` takes ``path`` (reports JSONL, default the bundled IU reports) and
+    ``consensus`` and ``retrieval`` take ``path`` (reports JSONL, default the bundled IU reports) and
     ``exclude_identical_findings``. ``flan-t5`` takes ``checkpoint`` (a local seq2seq checkpoint
     directory), ``device``, ``dtype``, ``template``, ``batch_size``, ``threads`` and ``model_id`` (see
     :meth:`radimpress.engines.seq2seq.Seq2SeqEngine.from_pretrained`; needs ``radimpress[transformers]``).

@@ -37,6 +37,7 @@ every tie goes to the earlier report in the index, then to the text.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import random
@@ -45,21 +46,17 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import pairwise
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from radimpress.corpus import ReportPair, load_pairs
 from radimpress.datasplit import NORMAL_WORDS, is_normal_impression
 from radimpress.engines.base import Draft, DraftContext
-from radimpress.engines.retrieval import (
-    ABSTAIN_EMPTY_FINDINGS,
-    ABSTAIN_NO_SIMILAR_REPORT,
-    RetrievalEngine,
-    normalise_findings,
-)
+from radimpress.engines.retrieval import ABSTAIN_EMPTY_FINDINGS, ABSTAIN_NO_SIMILAR_REPORT, normalise_findings
 from radimpress.errors import ConfigurationError
-from radimpress.statements import finding_concepts, sides, split_sentences, state, words
+from radimpress.statements import finding_concepts, sides, split_sentences, state
 
 __all__ = [
     "ABSTAIN_LOW_CONFIDENCE",
@@ -139,8 +136,14 @@ _ENLARGED_HEART = re.compile(
     r"\s+(?:(?P<degree>mildly|moderately|markedly|severely|slightly|borderline)\s+)?enlarged$",
     re.IGNORECASE,
 )
-_DEGREE = {"mildly": "Mild", "slightly": "Mild", "moderately": "Moderate", "markedly": "Marked",
-           "severely": "Severe", "borderline": "Borderline"}
+_DEGREE = {
+    "mildly": "Mild",
+    "slightly": "Mild",
+    "moderately": "Moderate",
+    "markedly": "Marked",
+    "severely": "Severe",
+    "borderline": "Borderline",
+}
 _PREDICATE = re.compile(
     r"^(?P<subject>[A-Za-z][A-Za-z -]{2,40}?)\s+(?:is|are|remains|remain|appears|appear)\s+(?:again\s+)?"
     r"(?:(?P<degree>mildly|moderately|markedly|severely|slightly|minimally)\s+)?"
@@ -153,46 +156,54 @@ _FALLBACK_TAIL = "No acute cardiopulmonary abnormality."
 
 # Words a findings sentence reporting nothing is made of, besides those of a normal impression
 # ("heart size is within normal limits", "visualized osseous structures are intact").
-_FINDINGS_NORMAL_WORDS = NORMAL_WORDS | frozenset(
-    """
+_FINDINGS_NORMAL_TEXT = """
     size within limits silhouette cardiomediastinal vascularity vasculature caliber contour contours intact
     osseous structures visualized focal airspace air space consolidation pneumothorax effusion effusions
     mediastinum hilar hila heart top mildly well expanded inflated volumes normally pulmonary bony remain
     remains again is are has have unremarkable grossly aorta
-    """.split()
-)
+"""
+_FINDINGS_NORMAL_WORDS = NORMAL_WORDS | frozenset(_FINDINGS_NORMAL_TEXT.split())
 # Words that carry no finding: a candidate's content is what is left.
-_FUNCTION_WORDS = _FINDINGS_NORMAL_WORDS | frozenset(
-    "the a an of and or is are there in to with on at be as by this that which may could likely possibly "
-    "probably".split()
+_HEDGES = (
+    "the a an of and or is are there in to with on at be as by this that which may could likely possibly"
 )
+_FUNCTION_WORDS = _FINDINGS_NORMAL_WORDS | frozenset([*_HEDGES.split(), "probably"])
 
 
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text.lower()))
 
 
-def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence, bit-parallel (one big-int step per token of ``b``)."""
-    if not a or not b:
-        return 0
-    masks: dict[str, int] = {}
-    for position, token in enumerate(a):
-        masks[token] = masks.get(token, 0) | (1 << position)
-    full = (1 << len(a)) - 1
-    row = full
-    for token in b:
-        match = masks.get(token)
-        if match:
-            low = row & match
-            row = ((row + low) | (row - low)) & full
-    return len(a) - row.bit_count()
+class _Pattern:
+    """A token sequence prepared for bit-parallel LCS against many others (one big-int step per token)."""
+
+    __slots__ = ("full", "length", "masks")
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        self.masks: dict[str, int] = {}
+        for position, token in enumerate(tokens):
+            self.masks[token] = self.masks.get(token, 0) | (1 << position)
+        self.length = len(tokens)
+        self.full = (1 << self.length) - 1
+
+    def lcs(self, other: Sequence[str]) -> int:
+        """Length of the longest common subsequence with ``other``."""
+        row, full, masks = self.full, self.full, self.masks
+        for token in other:
+            match = masks.get(token)
+            if match:
+                low = row & match
+                row = ((row + low) | (row - low)) & full
+        return self.length - row.bit_count()
+
+    def rouge_l(self, other: Sequence[str]) -> float:
+        common = self.lcs(other) if self.length and other else 0
+        return 0.0 if common == 0 else 2.0 * common / (self.length + len(other))
 
 
 def rouge_l(prediction: Sequence[str], reference: Sequence[str]) -> float:
     """ROUGE-L F-measure of two token sequences (``rouge_score``'s, for its tokens: ``2 lcs / (m + n)``)."""
-    common = _lcs(prediction, reference)
-    return 0.0 if common == 0 else 2.0 * common / (len(prediction) + len(reference))
+    return _Pattern(prediction).rouge_l(reference)
 
 
 def _content(asserted: Iterable[str]) -> frozenset[str]:
@@ -245,6 +256,11 @@ def _impression_order(phrase: str) -> str:
     return phrase
 
 
+def _side_as(side: str, found: re.Match[str]) -> str:
+    """``side`` in the case of the side word it replaces."""
+    return side.capitalize() if found.group(1)[0].isupper() else side
+
+
 def _normalise_key(value: str | None) -> str | None:
     if value is None:
         return None
@@ -257,11 +273,66 @@ def _mbr(weights: Mapping[str, float]) -> str:
     tokens = {text: _tokens(text) for text in weights}
 
     def utility(text: str) -> tuple[float, float, str]:
-        mine = tokens[text]
-        gain = math.fsum(weight * rouge_l(mine, tokens[other]) for other, weight in weights.items())
+        mine = _Pattern(tokens[text])
+        gain = math.fsum(weight * mine.rouge_l(tokens[other]) for other, weight in weights.items())
         return (gain, weights[text], text)
 
     return max(weights, key=utility)
+
+
+# --- similarity --------------------------------------------------------------------------------------------
+
+
+class _Index:
+    """TF-IDF cosine over distinct normalised texts, weighted as the retrieval engine weighs findings (word
+    unigrams and bigrams, sublinear tf, smoothed idf, unit rows); exact top-k by accumulating postings."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = tuple(keys)
+        counts = [self._terms(key) for key in self.keys]
+        frequency: Counter[str] = Counter()
+        for terms in counts:
+            frequency.update(terms.keys())
+        n = len(self.keys)
+        self._idf = {term: math.log((1 + n) / (1 + df)) + 1.0 for term, df in frequency.items()}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for document, terms in enumerate(counts):
+            weights = self._weights(terms)
+            norm = math.sqrt(math.fsum(w * w for w in weights.values()))
+            for term, weight in weights.items():
+                documents, values = postings.setdefault(term, ([], []))
+                documents.append(document)
+                values.append(weight / norm)
+        self._postings = {term: (tuple(d), tuple(v)) for term, (d, v) in postings.items()}
+        self._position = {key: document for document, key in enumerate(self.keys)}
+
+    @staticmethod
+    def _terms(normalised: str) -> Counter[str]:
+        tokens = normalised.split()
+        return Counter([*tokens, *map(" ".join, pairwise(tokens))])
+
+    def _weights(self, terms: Counter[str]) -> dict[str, float]:
+        return {t: (1.0 + math.log(tf)) * self._idf[t] for t, tf in terms.items() if t in self._idf}
+
+    def nearest(self, normalised: str, k: int, *, exclude: str | None = None) -> list[tuple[str, float]]:
+        """Up to ``k`` (key, cosine) pairs with a positive cosine, best first; ties: the earlier key."""
+        query = self._weights(self._terms(normalised))
+        norm = math.sqrt(math.fsum(w * w for w in query.values()))
+        if not norm:
+            return []
+        scores = [0.0] * len(self.keys)
+        for term in sorted(query):  # a fixed order: the same floats whatever the dict order
+            documents, values = self._postings[term]
+            weight = query[term] / norm
+            for document, value in zip(documents, values, strict=True):
+                scores[document] += weight * value
+        skipped = self._position.get(exclude) if exclude is not None else None
+        if skipped is not None:
+            scores[skipped] = 0.0
+        best = heapq.nlargest(k, range(len(scores)), key=scores.__getitem__)  # stable: ties keep key order
+        return [
+            (self.keys[document], min(1.0, scores[document])) for document in best if scores[document] > 0.0
+        ]
 
 
 # --- what the current findings say ----------------------------------------------------------------------
@@ -292,7 +363,9 @@ def _sentence_concepts(sentence: str) -> tuple[frozenset[str], frozenset[str]]:
     statement = state(sentence)
     asserted = finding_concepts(statement.asserted)
     negated = set(finding_concepts(statement.negated))
-    if {"enlarged", "enlargement"} & set(statement.negated) and {"heart", "cardiac"} & set(statement.asserted):
+    if {"enlarged", "enlargement"} & set(statement.negated) and {"heart", "cardiac"} & set(
+        statement.asserted
+    ):
         negated.add("cardiomegaly")
     return asserted, frozenset(negated)
 
@@ -410,22 +483,19 @@ class ConsensusEngine:
                 normal,
             )
             self._groups[normalise_findings(report.findings)].append((number, prior))
-        self._retriever = RetrievalEngine(
-            ((r.findings, r.impression) for r in reports), exclude_identical_findings=exclude_identical_findings
-        )
+        self._report_index = _Index(list(self._groups))
         self._associations = self._learn_associations(reports)
         self._sentences, self._contributions = self._learn_sentences(reports)
-        self._sentence_retriever = (
-            RetrievalEngine((stats.text, "-") for stats in self._sentences.values()) if self._sentences else None
-        )
+        self._sentence_index = _Index(list(self._sentences))
 
         suffix = ":leave-one-out" if exclude_identical_findings else ""
         self.model_id = f"consensus:{digest.hexdigest()[:12]}{suffix}"
 
     @classmethod
-    def from_path(cls, path: str | Path | None = None, **options: object) -> ConsensusEngine:
-        """An engine over a JSONL or MEDIQA-2021 JSON file (:mod:`radimpress.corpus`; default: IU reports)."""
-        return cls(load_pairs(path), **options)  # type: ignore[arg-type]
+    def from_path(cls, path: str | Path | None = None, **options: Any) -> ConsensusEngine:
+        """An engine over a JSONL or MEDIQA-2021 JSON file (:mod:`radimpress.corpus`; default: IU reports),
+        with the keyword ``options`` of the constructor."""
+        return cls(load_pairs(path), **options)
 
     def __repr__(self) -> str:
         return f"ConsensusEngine(model_id={self.model_id!r}, pairs={self.pairs})"
@@ -463,7 +533,7 @@ class ConsensusEngine:
         return dict(associations)
 
     def _explained(self, words_: frozenset[str], by: frozenset[str]) -> float:
-        """How much of ``words_`` (content) ``by`` accounts for: 1 per shared word, else its best association."""
+        """How much of ``words_`` ``by`` accounts for: 1 per shared word, else the word's best association."""
         if not words_:
             return 0.0
         total = 0.0
@@ -512,15 +582,15 @@ class ConsensusEngine:
                 if phrase_found is not None:
                     entry.reflected += 1
                     entry.phrases[phrase_found[0]] += 1
-                contributions[number].append((key, phrase_found is not None, phrase_found and phrase_found[0]))
+                contributions[number].append(
+                    (key, phrase_found is not None, phrase_found and phrase_found[0])
+                )
         return stats, dict(contributions)
 
     # --- drafting -------------------------------------------------------------------------------------------
 
     def _salience(self, sentence: str, holdout: int | None) -> tuple[float, str | None]:
         """How often sentences like ``sentence`` reached their impression, and the consensus phrase."""
-        if self._sentence_retriever is None:
-            return 0.0, None
         own_counts: Counter[tuple[str, bool]] = Counter()
         own_phrases: dict[str, Counter[str]] = defaultdict(Counter)
         for key, reflected, phrase in self._contributions.get(holdout, []) if holdout is not None else []:
@@ -530,20 +600,19 @@ class ConsensusEngine:
                 own_phrases[key][phrase] += 1
         sentence_words = _content(state(sentence).asserted)
         total = reflected_total = 0.0
-        phrases: Counter[str] = Counter()
-        for neighbour in self._sentence_retriever.nearest(sentence, self.k_sentences):
-            key = normalise_findings(neighbour.findings)
+        phrases: dict[str, float] = defaultdict(float)
+        for key, similarity in self._sentence_index.nearest(normalise_findings(sentence), self.k_sentences):
             entry = self._sentences[key]
             count = entry.count - own_counts[key, False]
             if count <= 0:
                 continue
-            weight = neighbour.similarity**2
+            weight = similarity**2
             total += weight * count
             reflected_total += weight * (entry.reflected - own_counts[key, True])
             for phrase, times in entry.phrases.items():
-                times -= own_phrases[key][phrase]
-                if times > 0 and self._explained(_content(state(phrase).asserted), sentence_words) >= 0.5:
-                    phrases[phrase] += weight * times
+                left = times - own_phrases[key][phrase]
+                if left > 0 and self._explained(_content(state(phrase).asserted), sentence_words) >= 0.5:
+                    phrases[phrase] += weight * left
         salience = reflected_total / total if total else 0.0
         return salience, (_mbr(phrases) if phrases else None)
 
@@ -563,7 +632,9 @@ class ConsensusEngine:
             if _reports_something(sentence):
                 salience, phrase = self._salience(sentence, holdout)
                 sentences.append(
-                    _Sentence(sentence, _content(statement.asserted), sides(statement.asserted), salience, phrase)
+                    _Sentence(
+                        sentence, _content(statement.asserted), sides(statement.asserted), salience, phrase
+                    )
                 )
         return _Findings(
             tuple(sentences),
@@ -574,9 +645,9 @@ class ConsensusEngine:
         )
 
     def _neighbours(
-        self, findings: str, context: DraftContext | None, retriever: RetrievalEngine
+        self, findings: str, context: DraftContext | None, leave_out: bool
     ) -> tuple[dict[str, float], dict[str, float], dict[str, bool], float]:
-        """Impression -> summed weight and -> best similarity over the neighbours, normality, best similarity."""
+        """Per neighbour impression its summed weight, best similarity and normality; the best similarity."""
         procedure = interpreter = None
         if context is not None:
             procedure = _normalise_key(context.procedure_code or context.procedure_text)
@@ -585,17 +656,19 @@ class ConsensusEngine:
         similarity: dict[str, float] = {}
         normal: dict[str, bool] = {}
         best = 0.0
-        for neighbour in retriever.nearest(findings, self.k_reports):
-            best = max(best, neighbour.similarity)
-            base = neighbour.similarity**self.similarity_power
-            for _, prior in self._groups[normalise_findings(neighbour.findings)]:
+        key = normalise_findings(findings)
+        exclude = key if leave_out or self.exclude_identical_findings else None
+        for neighbour, cosine in self._report_index.nearest(key, self.k_reports, exclude=exclude):
+            best = max(best, cosine)
+            base = cosine**self.similarity_power
+            for _, prior in self._groups[neighbour]:
                 weight = base
                 if interpreter is not None and prior.interpreter == interpreter:
                     weight *= 1.0 + self.interpreter_boost
                 if procedure is not None and prior.procedure == procedure:
                     weight *= 1.0 + self.procedure_boost
                 weights[prior.impression] = weights.get(prior.impression, 0.0) + weight
-                similarity[prior.impression] = max(similarity.get(prior.impression, 0.0), neighbour.similarity)
+                similarity[prior.impression] = max(similarity.get(prior.impression, 0.0), cosine)
                 normal[prior.impression] = prior.normal
         return weights, similarity, normal, best
 
@@ -613,10 +686,9 @@ class ConsensusEngine:
         findings: str,
         context: DraftContext | None,
         *,
-        retriever: RetrievalEngine | None = None,
         holdout: int | None = None,
     ) -> tuple[list[Candidate], _Findings, float]:
-        weights, similarity, normal, best = self._neighbours(findings, context, retriever or self._retriever)
+        weights, similarity, normal, best = self._neighbours(findings, context, holdout is not None)
         facts = self._read_findings(findings, holdout)
         if not weights:
             return [], facts, best
@@ -655,10 +727,10 @@ class ConsensusEngine:
         max_salience = max((s.salience for s in facts.sentences), default=0.0)
         candidates: list[Candidate] = []
         for text, (kind, size, included, tail_position) in shapes.items():
-            mine = tokens[text]
-            consensus = math.fsum(w * rouge_l(mine, other) for other, w in neighbour_tokens) / total
+            mine = _Pattern(tokens[text])
+            consensus = math.fsum(w * mine.rouge_l(other) for other, w in neighbour_tokens) / total
             abnormal_consensus = (
-                math.fsum(w * rouge_l(mine, other) for other, w in abnormal_tokens) / abnormal_total
+                math.fsum(w * mine.rouge_l(other) for other, w in abnormal_tokens) / abnormal_total
                 if abnormal_total
                 else 0.0
             )
@@ -674,7 +746,7 @@ class ConsensusEngine:
             )
             is_normal = float(kind == _NEIGHBOUR and normal[text])
             composed = float(kind != _NEIGHBOUR)
-            length = len(mine) / 10.0
+            length = mine.length / 10.0
             is_numbered = float(bool(_NUMBERED.match(text)))
             features = (
                 1.0,
@@ -749,8 +821,7 @@ class ConsensusEngine:
             if named <= allowed:
                 continue
             if len(allowed) == 1 and allowed <= {"left", "right"} and "bilateral" not in named:
-                side = next(iter(allowed))
-                fixed = _SIDE_WORD.sub(lambda m: side.capitalize() if m.group(1)[0].isupper() else side, sentence)
+                fixed = _SIDE_WORD.sub(partial(_side_as, next(iter(allowed))), sentence)
                 rewritten = rewritten.replace(sentence, fixed, 1)
             else:
                 return None
@@ -773,12 +844,11 @@ class ConsensusEngine:
         findings: str,
         context: DraftContext | None,
         *,
-        retriever: RetrievalEngine | None = None,
         holdout: int | None = None,
     ) -> tuple[str | None, str | None]:
         if not normalise_findings(findings):
             return None, ABSTAIN_EMPTY_FINDINGS
-        candidates, facts, best = self._candidates(findings, context, retriever=retriever, holdout=holdout)
+        candidates, facts, best = self._candidates(findings, context, holdout=holdout)
         if not candidates:
             return None, ABSTAIN_NO_SIMILAR_REPORT
         if best < self.min_similarity and not any(s.salience >= 0.3 for s in facts.sentences):
@@ -823,16 +893,13 @@ class _Example:
 
 
 def _examples(engine: ConsensusEngine, numbers: Sequence[int]) -> list[_Example]:
-    reports = engine._reports  # noqa: SLF001 - the fit reads the engine it built
-    loo = RetrievalEngine(((r.findings, r.impression) for r in reports), exclude_identical_findings=True)
+    reports = engine._reports  # the fit reads the engine it built
     examples: list[_Example] = []
     for number in numbers:
         report = reports[number]
-        candidates, facts, _ = engine._candidates(  # noqa: SLF001
-            report.findings, report.context, retriever=loo, holdout=number
-        )
+        candidates, facts, _ = engine._candidates(report.findings, report.context, holdout=number)
         reference = _tokens(report.impression)
-        kept = [(c, text) for c in candidates if (text := engine._reground(c.text, facts)) is not None]  # noqa: SLF001
+        kept = [(c, text) for c in candidates if (text := engine._reground(c.text, facts)) is not None]
         if kept:
             examples.append(
                 _Example(
@@ -881,10 +948,13 @@ def _coordinate_ascent(
     a time over a fixed grid of relative steps, as minimum-error-rate training does for translation."""
     abnormal = sum(e.abnormal for e in examples)
     per_example = [
-        (1.0 / len(examples)) + (abnormal_weight / abnormal if e.abnormal and abnormal else 0.0) for e in examples
+        (1.0 / len(examples)) + (abnormal_weight / abnormal if e.abnormal and abnormal else 0.0)
+        for e in examples
     ]
     columns = [[tuple(x[i] for x in e.features) for e in examples] for i in range(len(FEATURES))]
-    scores = [[math.fsum(w * v for w, v in zip(weights, x, strict=True)) for x in e.features] for e in examples]
+    scores = [
+        [math.fsum(w * v for w, v in zip(weights, x, strict=True)) for x in e.features] for e in examples
+    ]
 
     def objective(i: int, step: float) -> float:
         return math.fsum(
@@ -934,7 +1004,7 @@ def fit_weights(
     engine = ConsensusEngine(pairs, weights=(0.0,) * len(FEATURES))
     numbers: Sequence[int] = range(engine.pairs)
     if sample is not None and sample < engine.pairs:
-        numbers = sorted(random.Random(seed).sample(range(engine.pairs), sample))
+        numbers = sorted(random.Random(seed).sample(range(engine.pairs), sample))  # noqa: S311 - not crypto
     examples = _examples(engine, numbers)
     if not examples:
         raise ConfigurationError("no report to fit the consensus scorer on")
@@ -946,10 +1016,10 @@ def main() -> None:  # pragma: no cover - an offline tool: prints DEFAULT_WEIGHT
     from radimpress.datasplit import load_split  # noqa: PLC0415
 
     weights = fit_weights(load_split().train)
-    print("DEFAULT_WEIGHTS: tuple[float, ...] = (")  # noqa: T201
+    print("DEFAULT_WEIGHTS: tuple[float, ...] = (")
     for name, weight in zip(FEATURES, weights, strict=True):
-        print(f"    {weight:.6f},  # {name}")  # noqa: T201
-    print(")")  # noqa: T201
+        print(f"    {weight:.6f},  # {name}")
+    print(")")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -154,6 +154,9 @@ class Seq2SeqEngine:
         process. ``model_id`` defaults to ``seq2seq:<directory name>@<fingerprint>``. A missing
         directory, a file missing in it, or an unusable option raises :class:`ConfigurationError`.
         """
+        validate_template(template)  # options first: loading an XL checkpoint takes a while
+        if max_input_length < 1 or batch_size < 1:
+            raise ConfigurationError("max_input_length and batch_size must be positive", where="engine")
         directory = Path(checkpoint).expanduser()
         if not directory.is_dir():  # a non-directory string would otherwise be taken as a hub repo id
             raise ConfigurationError("the checkpoint is not a directory", where=str(directory))
@@ -177,8 +180,9 @@ class Seq2SeqEngine:
                 directory, local_files_only=True, trust_remote_code=False, dtype=torch_dtype
             )
         except (OSError, ValueError, KeyError) as exc:  # missing files, unknown model type, bad config
+            first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise ConfigurationError(
-                f"cannot load a seq2seq checkpoint: {type(exc).__name__}", where=str(directory)
+                f"cannot load a seq2seq checkpoint: {type(exc).__name__}: {first_line}", where=str(directory)
             ) from exc
         model.to(resolved)
         model.eval()
