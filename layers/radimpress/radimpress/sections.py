@@ -328,9 +328,10 @@ for _phrases, _kind, _strong, _suffix in _LABELS:
             _NUMBERED.add(_form)
         elif _suffix == "version":
             _VERSIONED.add(_form)
-_SUFFIXED: Final = frozenset(_NUMBERED | _VERSIONED)
-_LABEL_WORDS: Final = frozenset(_first_word(phrase) for phrases, *_rest in _LABELS for phrase in phrases)
-_SUFFIXED_WORDS: Final = frozenset(_first_word(form) for form in _SUFFIXED)
+# The labels that are whole without a suffix, the only ones the scan's first look may take as found.
+_PLAIN_LABELS: Final = {
+    form: info for form, info in _LINE_LABELS.items() if form not in _NUMBERED | _VERSIONED
+}
 # A label is at most this many words (runs of letters): "TECHNOLOGIST'S COMMENTS", "FINDINGS AND IMPRESSION".
 _LABEL_RUNS: Final = max(len(_WORD.findall(phrase)) for phrases, *_rest in _LABELS for phrase in phrases)
 
@@ -340,13 +341,30 @@ _TRAILER_KEYS: Final[dict[str, list[tuple[str, _TrailerSuffix]]]] = {}
 for _phrases, _trailer_suffix in _TRAILERS:
     for _phrase in _phrases:
         _keys = _TRAILER_KEYS.setdefault(_first_word(_phrase), [])
-        _keys += [(spelling, _trailer_suffix) for spelling in _spellings(_phrase) if spelling not in _keys]
+        _keys += [(spelling, _trailer_suffix) for spelling in _spellings(_phrase)]
+for _word, _keys in _TRAILER_KEYS.items():
+    _TRAILER_KEYS[_word] = list(dict.fromkeys(_keys))
 _OPEN_TRAILER_WORDS: Final = tuple(
     phrase for phrases, suffix in _TRAILERS if suffix == "" for phrase in phrases if phrase.isalpha()
 )
 _BANNER_KEYS: Final = frozenset(spelling for phrase in _BANNERS for spelling in _spellings(phrase))
 _BANNER_WORDS: Final = frozenset(_first_word(phrase) for phrase in _BANNERS)
-del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys
+del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys, _word
+
+# What a first word may start (bits): a trailer or banner line, a label, a label with a suffix.
+_STARTS_LINE: Final = 1
+_STARTS_LABEL: Final = 2
+_STARTS_SUFFIXED: Final = 4
+_FIRST_WORDS: Final[dict[str, int]] = {}
+for _word in _TRAILER_KEYS.keys() | _BANNER_WORDS:
+    _FIRST_WORDS[_word] = _STARTS_LINE
+for _phrases, *_rest in _LABELS:
+    for _phrase in _phrases:
+        _word = _first_word(_phrase)
+        _FIRST_WORDS[_word] = _FIRST_WORDS.get(_word, 0) | _STARTS_LABEL
+for _form in _NUMBERED | _VERSIONED:
+    _FIRST_WORDS[_first_word(_form)] |= _STARTS_SUFFIXED
+del _word, _phrases, _rest, _phrase, _form
 
 
 def _first_words_pattern(words: Iterable[str], prefix: int = 4) -> str:
@@ -388,7 +406,7 @@ _DATE: Final = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
 # scan linear on adversarial input (long runs of blanks or rule characters).
 _LINE_SCAN: Final = re.compile(
     r"\n[ \t]*+(?:"
-    rf"(?={_first_words_pattern(_LABEL_WORDS.union(_TRAILER_KEYS, _BANNER_WORDS))})(?P<first>[A-Za-z]++)"
+    rf"(?={_first_words_pattern(_FIRST_WORDS)})(?P<first>[A-Za-z]++)"
     rf"(?:(?P<rest>(?:{_SEP_WORD.pattern}){{0,{_LABEL_RUNS - 1}}}){_CONTINUATION_PATTERN})?"
     rf"|(?P<rule>[-_=*~#][-_=*~# \t]{{2,}}+{_EOL})"
     rf"|(?P<deco>[*=#~]{{2,}}+(?P<deco_text>[^\n*=#~]*+)[*=#~]{{2,}}+[ \t]*+{_EOL})"
@@ -450,9 +468,10 @@ def _scan(text: str) -> list[_Event]:
     for match in _LINE_SCAN.finditer(text):
         first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
         if first is not None:
-            start = match.start("first")
             word = first.upper()
-            if word in _TRAILER_KEYS or word in _BANNER_WORDS or word.startswith(_OPEN_TRAILER_WORDS):
+            role = _FIRST_WORDS.get(word, 0)
+            if role & _STARTS_LINE or (not role and word.startswith(_OPEN_TRAILER_WORDS)):
+                start = match.start(1)
                 line_end = text.find("\n", start)
                 if line_end < 0:
                     line_end = len(text)
@@ -460,19 +479,20 @@ def _scan(text: str) -> list[_Event]:
                 if line_type is not None:
                     events.append((start, line_end, line_type, None, True, ""))
                     continue
-            if rest is None:  # no label-shaped words with a colon, dash, line end or gap after them
-                if word not in _SUFFIXED_WORDS:
-                    continue
-                label, info, form = first, None, ""  # but "ADDENDUM#2" may have
-            elif word not in _LABEL_WORDS:
+            if not role & _STARTS_LABEL:
                 continue
-            elif rest:
+            if rest:
                 label = first + rest
-                info = _LINE_LABELS.get(form := _label_form(label))
+                info = _PLAIN_LABELS.get(_label_form(label))
+            elif rest is None:  # no label-shaped words with a colon, dash, line end or gap after them,
+                if not role & _STARTS_SUFFIXED:
+                    continue
+                label, info = first, None  # but "ADDENDUM#2:" has
             else:
                 label = first
-                info = _LINE_LABELS.get(form := word)
-            if info is None or form in _SUFFIXED:  # a shorter label, or one with a number: look closer
+                info = _PLAIN_LABELS.get(word)
+            start = match.start(1)
+            if info is None:  # a shorter label, or one with a number or version: look closer
                 found = _line_label(text, start)
                 if found is None:
                     continue
@@ -539,10 +559,9 @@ def _line_label(
     candidates: list[tuple[int, str]] = []
     for _ in range(_LABEL_RUNS):
         form = _label_form(text[start:end])
-        if form in _SUFFIXED:
-            suffix = (_NUMBER_SUFFIX if form in _NUMBERED else _VERSION_SUFFIX).match(text, end)
-            if suffix is not None:
-                candidates.append((suffix.end(), form))
+        suffix = _NUMBER_SUFFIX if form in _NUMBERED else _VERSION_SUFFIX if form in _VERSIONED else None
+        if suffix is not None and (suffixed := suffix.match(text, end)) is not None:
+            candidates.append((suffixed.end(), form))
         if form in _LINE_LABELS:
             candidates.append((end, form))
         more = _SEP_WORD.match(text, end)

@@ -112,8 +112,47 @@ FEATURES = (
     "abnormal_consensus*composed",
 )
 
-# Fitted by fit_weights(load_split().train) (least squares, ridge 1.0, 900 leave-one-out reports, seed 0).
-DEFAULT_WEIGHTS: tuple[float, ...] = (0.0,) * len(FEATURES)
+# fit_weights(load_split().train): every train report left out in turn, abnormal_weight 1.0; reproduce with
+# `python -m radimpress.engines.consensus` (about a minute and a half on one core).
+DEFAULT_WEIGHTS: tuple[float, ...] = (
+    -0.027906,  # bias
+    -0.170505,  # neighbour
+    0.074365,  # composed
+    -0.049032,  # short
+    0.020271,  # aligned
+    0.204221,  # consensus
+    0.000000,  # votes
+    0.273800,  # similarity
+    0.086846,  # support
+    -0.001438,  # unsupported
+    0.000000,  # conflicts
+    -0.015493,  # coverage
+    0.040904,  # normal
+    0.211523,  # neighbours_abnormal
+    0.115120,  # neighbours_abnormal*normal
+    -0.010623,  # max_salience
+    -0.490603,  # max_salience*normal
+    0.040112,  # included_salience
+    -0.016571,  # included_sentences
+    -0.068549,  # tail
+    -0.008428,  # tail_first
+    0.006564,  # tail_first*neighbours_tail_first
+    0.024058,  # length
+    -0.001361,  # length^2
+    0.729597,  # consensus*neighbours_normal
+    -0.042879,  # coverage*neighbours_abnormal
+    0.037612,  # included_salience*composed
+    -0.106484,  # max_salience*composed
+    -0.035093,  # neighbours_abnormal*composed
+    0.008264,  # numbered*neighbours_numbered
+    0.006651,  # numbered*neighbours_unnumbered
+    0.086661,  # coverage*max_salience
+    -0.010547,  # salient_sentences*normal
+    -0.029687,  # salient_sentences
+    0.022490,  # coverage*salient_sentences
+    0.068348,  # abnormal_consensus
+    0.127420,  # abnormal_consensus*composed
+)
 
 _TOKEN = re.compile(r"[a-z0-9]+")  # rouge_score's tokenizer: lowercase ASCII letters and digits
 _NUMBERED = re.compile(r"^\s*1\s*[.)]")
@@ -582,9 +621,8 @@ class ConsensusEngine:
                 if phrase_found is not None:
                     entry.reflected += 1
                     entry.phrases[phrase_found[0]] += 1
-                contributions[number].append(
-                    (key, phrase_found is not None, phrase_found and phrase_found[0])
-                )
+                phrase = phrase_found[0] if phrase_found is not None else None
+                contributions[number].append((key, phrase is not None, phrase))
         return stats, dict(contributions)
 
     # --- drafting -------------------------------------------------------------------------------------------
