@@ -53,7 +53,10 @@ def test_identical_findings_stay_together_whatever_their_case_spacing_and_marks(
     pairs = []
     for number in range(200):
         text = f"Finding number {number} in the right lung."
-        pairs += [_pair(2 * number, text), _pair(2 * number + 1, f"  FINDING  number {number}, in the XXXX right lung")]
+        pairs += [
+            _pair(2 * number, text),
+            _pair(2 * number + 1, f"  FINDING  number {number}, in the XXXX right lung"),
+        ]
 
     # When they are split
     split = split_pairs(pairs)

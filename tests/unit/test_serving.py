@@ -246,8 +246,11 @@ def test_the_local_async_endpoint_serves_the_seq2seq_engine(seq2seq: Seq2SeqEngi
         )
         assert endpoint.wait_idle(60)
 
-    # Then the output the completion function reads is the engine's draft, and success was notified
+    # Then the output the completion function reads is what the one serving contract gives for that
+    # request (the request's own decoding settings), and success was notified
     assert status == 202
     output = s3.objects["data", str(accepted["OutputLocation"]).removeprefix("s3://data/")]
-    assert parse_response(output) == seq2seq.draft(FINDINGS).text
+    request = s3.objects["data", "requests/r1.json"]
+    assert output == handle_invocation(request, seq2seq, contract="jumpstart-v1")
+    assert parse_response(output)
     assert [notice["invocationStatus"] for notice in sns.published] == ["Completed"]

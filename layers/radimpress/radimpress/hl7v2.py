@@ -754,6 +754,26 @@ def _header(msh: list[str], d: Delimiters, charset: str | None) -> MessageHeader
     )
 
 
+# A report as a typical RIS sends it, one line per OBX: each OBX (led by "\r", field separator "|") with
+# OBX-2 (value type), OBX-3 (observation), OBX-5 (value) and OBX-11 (status, "" when absent).
+_TEXT_OBX_RE = re.compile(
+    r"\rOBX\|[^|\r]*+\|([^|\r]*+)\|([^|\r]*+)\|[^|\r]*+\|([^|\r]*+)(?:(?:\|[^|\r]*+){5}\|([^|\r]*+))?[^\r]*+"
+)
+
+
+def _text_obx_run(segments: list[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """OBX-3, the OBX-5 values and the OBX-11 statuses when ``segments`` are all OBX with at least five
+    fields, a text value type and one observation identifier (field separator "|"), read in one pass in
+    C; else None, and the segment loop reads them one by one."""
+    found = _TEXT_OBX_RE.findall("\r" + "\r".join(segments))
+    if len(found) != len(segments):
+        return None
+    value_types, observations, values, statuses = zip(*found, strict=True)
+    if len(set(observations)) != 1 or not _TEXT_TYPES.issuperset(value_types):
+        return None
+    return observations[0], values, statuses
+
+
 def _prepare(message: str) -> tuple[str, Delimiters, list[str]]:
     # Single-character checks only (memchr-fast); a second MSH is caught by the segment loop.
     if not message.startswith("MSH") or "\n" in message or "\x0b" in message or "\x1c" in message:
@@ -825,6 +845,7 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
     need_obx_status = True  # OBX-11 counts only when the first OBR has no OBR-25
     last_observation: str | None = None
     obx_hint: SectionName | None = None
+    try_text_run = fs == "|"  # at the first OBX: are it and the rest one run of text OBX?
 
     def flush() -> None:
         if lines:
@@ -835,9 +856,44 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
                 blocks.append(TextBlock(text, hint))
             lines.clear()
 
-    for segment in segments[1:]:
+    body = segments[1:]
+    for position, segment in enumerate(body):
         tag = segment[:3]
         if tag == "OBX":
+            if try_text_run:
+                try_text_run = False
+                run = _text_obx_run(body[position:])
+                if run is not None and text_chars + sum(map(len, run[1])) <= MAX_REPORT_TEXT_CHARS:
+                    # What the loop below does with each OBX of the run, done for all of them at once.
+                    observation, values, statuses = run
+                    if need_obx_status:
+                        for raw_status in statuses:
+                            if raw_status and raw_status != last_status:
+                                last_status = raw_status
+                                status = _status(last_status, component)
+                                if obx_status is None or status in ("C", "A"):
+                                    obx_status = status
+                    text_chars += sum(map(len, values))
+                    if observation != last_observation:
+                        last_observation = observation
+                        obx_hint = _hint(observation, component, subcomponent) if observation else None
+                    if obx_hint != hint:
+                        flush()
+                        hint = obx_hint
+                    after_obx = True
+                    joined = "".join(values)
+                    if rep not in joined and esc not in joined:
+                        lines += values
+                        break
+                    for value in values:
+                        if rep in value:
+                            for item in value.split(rep):
+                                lines.append(unescape(item, d, charset=charset) if esc in item else item)
+                        elif esc in value:
+                            lines.append(unescape(value, d, charset=charset))
+                        else:
+                            lines.append(value)
+                    break
             # Hot loop: one bounded split, value type / OBX-3 / OBX-11 resolved once per distinct raw value.
             f = segment.split(fs, 12 if need_obx_status else 6)
             n = len(f)

@@ -8,6 +8,7 @@ findings or a PID field; never ``log_event=True``; tracer response and error cap
 
 from __future__ import annotations
 
+import logging
 import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -20,6 +21,9 @@ SERVICE = "radimpress"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Radimpress"
 
 logger = Logger(service=SERVICE)
+# Powertools writes its own JSON lines; a handler on the root logger (Lambda's runtime installs one, and
+# absl does on import) would print every record a second time in plain text.
+logging.getLogger(logger.name).propagate = False
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
 tracer = Tracer(service=SERVICE)
 

@@ -15,7 +15,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-__all__ = ["CONNECTION_ERRORS", "client", "error_code", "is_not_found", "is_transient"]
+__all__ = ["CONNECTION_ERRORS", "client", "error_code", "is_not_found", "is_transient", "reset_clients"]
 
 #: Failures to reach a service at all: always worth a retry.
 CONNECTION_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
@@ -47,6 +47,12 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeou
 def client(service_name: str) -> Any:
     """The one boto3 client for ``service_name`` in this container (created on first call)."""
     return boto3.client(service_name, config=_CONFIG)
+
+
+def reset_clients() -> None:
+    """Forget the cached clients, so the next ones read the environment again (a local runtime or a test
+    that points ``AWS_ENDPOINT_URL`` elsewhere)."""
+    client.cache_clear()
 
 
 def error_code(exc: ClientError) -> str:

@@ -621,8 +621,8 @@ class ConsensusEngine:
                 if phrase_found is not None:
                     entry.reflected += 1
                     entry.phrases[phrase_found[0]] += 1
-                phrase = phrase_found[0] if phrase_found is not None else None
-                contributions[number].append((key, phrase is not None, phrase))
+                carried = phrase_found[0] if phrase_found is not None else None
+                contributions[number].append((key, carried is not None, carried))
         return stats, dict(contributions)
 
     # --- drafting -------------------------------------------------------------------------------------------

@@ -34,12 +34,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from radimpress.engines import contract as model_contract
 from radimpress.engines.base import Engine
+from radimpress.engines.contract import ModelContract
 from radimpress.errors import RadimpressError
 from radimpress.local.moto_server import ACCOUNT_ID, HOST
 from radimpress.ports import split_s3_uri
-from radimpress.prompts import STUDY_PROMPT, findings_from_prompt
+from radimpress.prompts import STUDY_PROMPT
+from radimpress.serving import EngineAbstainedError, handle_invocation
 
 __all__ = ["AsyncEndpointConfig", "EndpointStats", "LocalAsyncEndpoint", "notification"]
 
@@ -69,7 +70,7 @@ class AsyncEndpointConfig:
     error_topic_arn: str | None
     region: str
     max_concurrent_invocations: int = 4
-    contract: model_contract.ModelContract = "jumpstart-v1"
+    contract: ModelContract = "jumpstart-v1"
     prompt_template: str = STUDY_PROMPT
 
 
@@ -287,19 +288,18 @@ class LocalAsyncEndpoint:
             body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         except self.s3.exceptions.NoSuchKey:
             raise _InferenceFailure("ClientError: the input location does not exist.") from None
-        try:
-            prompt, _settings = model_contract.parse_request(body)
+        started = time.perf_counter()
+        try:  # the one serving contract a SageMaker container of ours would run too
+            return handle_invocation(
+                body, self.engine, contract=self.config.contract, template=self.config.prompt_template
+            )
+        except EngineAbstainedError as exc:
+            raise _InferenceFailure(f"ModelError: the model produced no text ({exc.reason}).") from None
         except RadimpressError as exc:  # InferenceError: not JSON, no prompt, a bad setting (shape only)
             raise _InferenceFailure(f"ClientError: Received client error (400) from model: {exc}") from None
-        findings = findings_from_prompt(prompt, self.config.prompt_template)
-        started = time.perf_counter()
-        draft = self.engine.draft(findings)
-        with self._lock:
-            self.stats.engine_seconds += time.perf_counter() - started
-        if draft.text is None:
-            raise _InferenceFailure(f"ModelError: the model produced no text ({draft.abstained_reason}).")
-        rendered = model_contract.render_response([draft.text], self.config.contract)
-        return rendered if isinstance(rendered, bytes) else str(rendered).encode("utf-8")
+        finally:
+            with self._lock:
+                self.stats.engine_seconds += time.perf_counter() - started
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:

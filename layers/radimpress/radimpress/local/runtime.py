@@ -571,4 +571,4 @@ def _reset_adapter_clients() -> None:
     """Forget the production adapters' cached boto3 clients (made for another endpoint, e.g. by a test)."""
     from radimpress.adapters import _aws  # noqa: PLC0415 - boto3 only once the runtime runs
 
-    _aws.client.cache_clear()
+    _aws.reset_clients()
