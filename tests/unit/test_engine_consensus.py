@@ -193,13 +193,30 @@ def test_a_draft_never_negates_a_finding_the_findings_assert() -> None:
     assert "pneumothorax" in asserted(draft.text)
 
 
-def test_heart_not_enlarged_is_not_drafted_as_cardiomegaly() -> None:
+@pytest.mark.parametrize(
+    "findings",
+    [
+        "The heart is not enlarged. Lungs are clear.",
+        "The heart is normal in size. Lungs are clear.",
+        "Normal cardiomediastinal silhouette. Lungs are clear.",
+    ],
+)
+def test_a_normal_heart_is_never_drafted_as_cardiomegaly(findings: str) -> None:
     rows = [
         ("The heart is not enlarged. Lungs clear.", "Cardiomegaly."),
+        ("The heart is normal in size. Lungs clear.", "Cardiomegaly with mild vascular prominence."),
         ("Heart is not enlarged. The lungs are clear.", "No acute disease."),
     ]
     engine = ConsensusEngine(rows, weights=NEIGHBOURS_FIRST)
-    assert engine.draft("The heart is not enlarged. Lungs are clear.").text == "No acute disease."
+    assert engine.draft(findings).text == "No acute disease."
+
+
+def test_a_heart_at_the_upper_limits_of_normal_may_be_drafted_as_borderline_cardiomegaly() -> None:
+    rows = [("Heart size is upper limits of normal. Lungs clear.", "Borderline cardiomegaly.")] * 2
+    engine = ConsensusEngine(rows, weights=NEIGHBOURS_FIRST)
+    assert (
+        engine.draft("Heart size upper limits of normal. Lungs are clear.").text == "Borderline cardiomegaly."
+    )
 
 
 def test_abnormal_findings_are_restated_with_impression_word_order(engine: ConsensusEngine) -> None:
@@ -342,7 +359,7 @@ def test_the_registry_builds_consensus_by_default(tmp_path: Path) -> None:
 
 
 def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: ConsensusEngine) -> None:
-    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6576 overall, 0.3226
+    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6591 overall, 0.3278
     abnormal; 1-NN 0.6057 / 0.2610; constant 0.4537 / 0.1250). The overall target (0.60) is asserted as is;
     the abnormal target (0.40) is not reached, so the abnormal floor is set just under what is measured and
     above the 1-NN baseline: a regression fails this test."""
@@ -356,11 +373,11 @@ def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: Co
         if not is_normal_impression(pair.impression):
             abnormal.append(score)
     assert statistics.fmean(overall) >= 0.60
-    assert statistics.fmean(abnormal) >= 0.31
+    assert statistics.fmean(abnormal) >= 0.32
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3226"
+    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3278"
 )
 def test_abnormal_subset_target(split: Split, engine: ConsensusEngine) -> None:
     scores = [

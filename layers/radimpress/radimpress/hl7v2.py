@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import re
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from radimpress.errors import (
@@ -754,24 +755,24 @@ def _header(msh: list[str], d: Delimiters, charset: str | None) -> MessageHeader
     )
 
 
-# A report as a typical RIS sends it, one line per OBX: each OBX (led by "\r", field separator "|") with
-# OBX-2 (value type), OBX-3 (observation), OBX-5 (value) and OBX-11 (status, "" when absent).
-_TEXT_OBX_RE = re.compile(
-    r"\rOBX\|[^|\r]*+\|([^|\r]*+)\|([^|\r]*+)\|[^|\r]*+\|([^|\r]*+)(?:(?:\|[^|\r]*+){5}\|([^|\r]*+))?[^\r]*+"
-)
+# An OBX split before its 7th field: tag, OBX-2 value type, OBX-3 observation, OBX-5 value, the rest.
+_OBX_FIELDS = itemgetter(0, 2, 3, 5, 6)
 
 
-def _text_obx_run(segments: list[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
-    """OBX-3, the OBX-5 values and the OBX-11 statuses when ``segments`` are all OBX with at least five
-    fields, a text value type and one observation identifier (field separator "|"), read in one pass in
-    C; else None, and the segment loop reads them one by one."""
-    found = _TEXT_OBX_RE.findall("\r" + "\r".join(segments))
-    if len(found) != len(segments):
+def _text_obx_run(segments: list[str], fs: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """OBX-3, the OBX-5 values and the fields after OBX-5 when ``segments`` are all OBX with a text value
+    type, one observation identifier and more than six fields: a report as a typical RIS sends it, one line
+    per OBX, read with one split per segment and no per-segment branches. None for anything else, which
+    the segment loop reads one by one."""
+    try:
+        tags, value_types, observations, values, rests = zip(
+            *[_OBX_FIELDS(segment.split(fs, 6)) for segment in segments], strict=True
+        )
+    except IndexError:  # a segment with fewer fields
         return None
-    value_types, observations, values, statuses = zip(*found, strict=True)
-    if len(set(observations)) != 1 or not _TEXT_TYPES.issuperset(value_types):
+    if set(tags) != {"OBX"} or len(set(observations)) != 1 or not _TEXT_TYPES.issuperset(value_types):
         return None
-    return observations[0], values, statuses
+    return observations[0], values, rests
 
 
 def _prepare(message: str) -> tuple[str, Delimiters, list[str]]:
@@ -862,12 +863,13 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
         if tag == "OBX":
             if try_text_run:
                 try_text_run = False
-                run = _text_obx_run(body[position:])
+                run = _text_obx_run(body[position:], fs)
                 if run is not None and text_chars + sum(map(len, run[1])) <= MAX_REPORT_TEXT_CHARS:
                     # What the loop below does with each OBX of the run, done for all of them at once.
-                    observation, values, statuses = run
-                    if need_obx_status:
-                        for raw_status in statuses:
+                    observation, values, rests = run
+                    if need_obx_status:  # OBX-11 is the 6th field after OBX-5, when present
+                        for rest in rests if len(set(rests)) > 1 else rests[:1]:
+                            raw_status = _field(rest.split(fs, 6), 5)
                             if raw_status and raw_status != last_status:
                                 last_status = raw_status
                                 status = _status(last_status, component)

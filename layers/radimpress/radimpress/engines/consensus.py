@@ -5,29 +5,36 @@ What the IU reports teach, and what the engine does with it:
 1. **Most impressions are a normal template, and which template is the radiologist's style.** Normal
    studies (two thirds) get one of a few dozen sentences ("No acute cardiopulmonary abnormality.", "No
    active disease.", "Normal chest x-XXXX."), and the findings text betrays who wrote it. So the engine
-   retrieves the ``k_reports`` most similar indexed reports (TF-IDF cosine over findings, the retrieval
-   engine's index) and weighs each by ``similarity ** similarity_power``, more when it shares the
-   exam type (OBR-4) or the radiologist (OBR-32) of the current report, when both are known. Among their
+   retrieves the ``k_reports`` most similar indexed reports (TF-IDF cosine over findings, weighted as the
+   retrieval engine weighs them) and weighs each by ``similarity ** similarity_power``, more when it
+   shares the exam type (OBR-4) or the radiologist (OBR-32) of the current report, when both are known
+   (``procedure_boost``, ``interpreter_boost``; the IU reports carry neither). Among their
    impressions it prefers the **consensus** one: the candidate with the highest weighted ROUGE-L against
    all the others (a minimum-Bayes-risk choice, which is what maximises expected ROUGE).
 2. **Abnormal impressions restate the salient findings.** Findings sentences that assert something
    (words outside a negation that are not a normal statement) are scored for **salience**: how often the
    most similar findings sentences in the index were carried into their report's impression (aligned
    through shared words and word associations learned from the index, e.g. "enlarged" ~ "cardiomegaly").
-   Candidates are composed from the most salient sentences, as written (trimmed of "There is", "is
-   noted") or as the impression phrase aligned with their nearest indexed sentences, optionally followed
-   by the neighbours' consensus normal sentence, plain or numbered.
+   Candidates are composed from the (up to three) most salient sentences: as written (trimmed of "There
+   is", "is noted"), cut to their first clause in impression word order ("The heart is mildly enlarged"
+   -> "Mild cardiomegaly"), or as the impression phrase aligned with their nearest indexed sentences;
+   each alone, after or before the neighbours' consensus normal sentence, plain or numbered.
 3. **One scorer picks among all candidates.** Each candidate (neighbour impressions and compositions)
    gets features (consensus, votes, similarity, how much of it the findings support, salience and
    coverage of the salient sentences, how abnormal the neighbours' impressions are, length, numbering)
-   and a linear score; :data:`DEFAULT_WEIGHTS` were fitted by :func:`fit_weights` (least squares on the
-   leave-one-out ROUGE-L of every candidate) on the train part of the IU split
-   (:func:`radimpress.datasplit.load_split`), never on its dev part.
+   and a linear score. :data:`DEFAULT_WEIGHTS` were fitted by :func:`fit_weights` on the train part of
+   the IU split (:func:`radimpress.datasplit.load_split`), never on its dev part: each train report left
+   out in turn, least squares on every candidate's ROUGE-L, then coordinate ascent on the ROUGE-L of the
+   candidate actually chosen, overall plus on the abnormal impressions (where drafts matter most).
 4. **Never contradict the findings.** The best-scoring candidate that survives re-grounding is drafted:
    a sentence naming a side the matching findings do not (left for right) has its side replaced when the
    findings name exactly one side, and the candidate is skipped otherwise; a candidate asserting a
    finding the findings only negate ("small effusion" for "no pleural effusion"), or negating one they
    assert, is skipped. Compositions copy the findings, so one always survives.
+
+Measured by ``bench/engine.py`` on the IU dev split, the index being its train part: ROUGE-L 0.6591 over
+all dev reports (1-NN retrieval 0.6057, the constant sentence 0.4537) and 0.3278 on the abnormal subset
+(1-NN 0.2610, constant 0.1250); about 12 ms a draft on one core.
 
 The engine abstains when the findings are empty, when no indexed report shares a term, and when the best
 neighbour is less similar than ``min_similarity`` while no findings sentence is salient. Deterministic:
@@ -115,43 +122,43 @@ FEATURES = (
 # fit_weights(load_split().train): every train report left out in turn, abnormal_weight 1.0; reproduce with
 # `python -m radimpress.engines.consensus` (about a minute and a half on one core).
 DEFAULT_WEIGHTS: tuple[float, ...] = (
-    -0.027906,  # bias
-    -0.170505,  # neighbour
-    0.074365,  # composed
-    -0.049032,  # short
-    0.020271,  # aligned
-    0.204221,  # consensus
-    0.000000,  # votes
-    0.273800,  # similarity
-    0.086846,  # support
-    -0.001438,  # unsupported
+    -0.028147,  # bias
+    -0.179450,  # neighbour
+    0.052071,  # composed
+    -0.034876,  # short
+    0.021403,  # aligned
+    0.177198,  # consensus
+    -0.120324,  # votes
+    0.253659,  # similarity
+    0.085114,  # support
+    0.001433,  # unsupported
     0.000000,  # conflicts
-    -0.015493,  # coverage
-    0.040904,  # normal
-    0.211523,  # neighbours_abnormal
-    0.115120,  # neighbours_abnormal*normal
-    -0.010623,  # max_salience
-    -0.490603,  # max_salience*normal
-    0.040112,  # included_salience
-    -0.016571,  # included_sentences
-    -0.068549,  # tail
-    -0.008428,  # tail_first
-    0.006564,  # tail_first*neighbours_tail_first
-    0.024058,  # length
-    -0.001361,  # length^2
-    0.729597,  # consensus*neighbours_normal
-    -0.042879,  # coverage*neighbours_abnormal
-    0.037612,  # included_salience*composed
-    -0.106484,  # max_salience*composed
-    -0.035093,  # neighbours_abnormal*composed
-    0.008264,  # numbered*neighbours_numbered
-    0.006651,  # numbered*neighbours_unnumbered
-    0.086661,  # coverage*max_salience
-    -0.010547,  # salient_sentences*normal
-    -0.029687,  # salient_sentences
-    0.022490,  # coverage*salient_sentences
-    0.068348,  # abnormal_consensus
-    0.127420,  # abnormal_consensus*composed
+    -0.015486,  # coverage
+    0.048894,  # normal
+    0.213394,  # neighbours_abnormal
+    0.164364,  # neighbours_abnormal*normal
+    0.001417,  # max_salience
+    -0.512651,  # max_salience*normal
+    0.034170,  # included_salience
+    -0.017597,  # included_sentences
+    -0.081371,  # tail
+    -0.004560,  # tail_first
+    0.060694,  # tail_first*neighbours_tail_first
+    0.023592,  # length
+    -0.001249,  # length^2
+    0.734134,  # consensus*neighbours_normal
+    -0.077965,  # coverage*neighbours_abnormal
+    0.043170,  # included_salience*composed
+    -0.116352,  # max_salience*composed
+    -0.035828,  # neighbours_abnormal*composed
+    0.049653,  # numbered*neighbours_numbered
+    0.005465,  # numbered*neighbours_unnumbered
+    0.081221,  # coverage*max_salience
+    -0.005468,  # salient_sentences*normal
+    -0.029773,  # salient_sentences
+    0.022375,  # coverage*salient_sentences
+    0.067460,  # abnormal_consensus
+    0.124838,  # abnormal_consensus*composed
 )
 
 _TOKEN = re.compile(r"[a-z0-9]+")  # rouge_score's tokenizer: lowercase ASCII letters and digits
@@ -397,15 +404,24 @@ class _Findings:
     negated_concepts: frozenset[str]  # negated and never asserted
 
 
+_HEART_WORDS = frozenset({"heart", "cardiac", "cardiomediastinal"})
+_NORMAL_SIZE = frozenset({"normal", "unremarkable"})
+_BORDERLINE = frozenset({"upper", "top", "borderline", "high", "near", "mildly", "mild"})
+
+
 def _sentence_concepts(sentence: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(asserted, negated) finding concepts of one sentence; "heart is not enlarged" negates cardiomegaly."""
+    """(asserted, negated) finding concepts of one sentence. A heart said to be normal ("the heart is normal
+    in size", "normal cardiomediastinal silhouette") or not enlarged negates cardiomegaly; one at the upper
+    limits of normal does not."""
     statement = state(sentence)
+    asserted_words, negated_words = set(statement.asserted), set(statement.negated)
     asserted = finding_concepts(statement.asserted)
     negated = set(finding_concepts(statement.negated))
-    if {"enlarged", "enlargement"} & set(statement.negated) and {"heart", "cardiac"} & set(
-        statement.asserted
-    ):
-        negated.add("cardiomegaly")
+    if _HEART_WORDS & asserted_words and "cardiomegaly" not in asserted:
+        not_enlarged = bool({"enlarged", "enlargement"} & negated_words)
+        normal_size = bool(_NORMAL_SIZE & asserted_words) and not _BORDERLINE & asserted_words
+        if not_enlarged or normal_size:
+            negated.add("cardiomegaly")
     return asserted, frozenset(negated)
 
 
