@@ -2,7 +2,7 @@
 
 1. Start moto (S3, SQS, SNS, DynamoDB, Secrets Manager, KMS, Glue, Athena) on 127.0.0.1 and create every
    resource of ``template.yaml`` in it, or stand in for it (:mod:`radimpress.local.resources`).
-2. Start the local SageMaker async endpoint serving the embedded retrieval engine (leave-one-out: the feed
+2. Start the local SageMaker async endpoint serving the default embedded engine (leave-one-out: the feed
    is drawn from the very IU reports the engine indexes, so a report never finds itself).
 3. Send the sample feed (N report messages, plus malformed payloads and redeliveries) to the IngestQueue as
    an interface engine would, while the ingest and completion functions run under their SQS event source

@@ -88,7 +88,7 @@ class RuntimeOptions:
     visibility_timeout: int | None = None
     #: shorten every SQS event's MaximumBatchingWindowInSeconds to this (None: the template's)
     batching_window: float | None = None
-    engine: Engine | None = None  # default: the retrieval engine, leave-one-out (the feed is IU reports)
+    engine: Engine | None = None  # default: build_engine(), leave-one-out (the feed is IU reports)
     #: claim-check threshold of the producer (bytes of body); SQS's limit by default
     claim_check_over: int = 256 * 1024
     max_queued: int = 50
@@ -201,7 +201,7 @@ class LocalRuntime:
 
     def _build_engine(self) -> Engine:
         started = time.perf_counter()
-        engine = self.options.engine or build_engine("retrieval", exclude_identical_findings=True)
+        engine = self.options.engine or build_engine(exclude_identical_findings=True)
         self._timed("engine", started)
         return engine
 
