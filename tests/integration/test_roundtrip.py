@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+
 from radimpress.errors import ReportError
 from radimpress.reports import read_reports
 from radimpress.samplefeed import (

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from radimpress.cli import main
 from radimpress.samplefeed import collapse_whitespace
 

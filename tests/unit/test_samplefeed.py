@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from radimpress import samplefeed
 from radimpress.errors import ConfigurationError
 from radimpress.samplefeed import Delimiters, FeedItem, Shape, iter_feed, iter_sample, load_reports, render

@@ -25,7 +25,6 @@ from __future__ import annotations
 import codecs
 import re
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
 from radimpress.errors import (
@@ -755,26 +754,6 @@ def _header(msh: list[str], d: Delimiters, charset: str | None) -> MessageHeader
     )
 
 
-# An OBX split before its 7th field: tag, OBX-2 value type, OBX-3 observation, OBX-5 value, the rest.
-_OBX_FIELDS = itemgetter(0, 2, 3, 5, 6)
-
-
-def _text_obx_run(segments: list[str], fs: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
-    """OBX-3, the OBX-5 values and the fields after OBX-5 when ``segments`` are all OBX with a text value
-    type, one observation identifier and more than six fields: a report as a typical RIS sends it, one line
-    per OBX, read with one split per segment and no per-segment branches. None for anything else, which
-    the segment loop reads one by one."""
-    try:
-        tags, value_types, observations, values, rests = zip(
-            *[_OBX_FIELDS(segment.split(fs, 6)) for segment in segments], strict=True
-        )
-    except IndexError:  # a segment with fewer fields
-        return None
-    if set(tags) != {"OBX"} or len(set(observations)) != 1 or not _TEXT_TYPES.issuperset(value_types):
-        return None
-    return observations[0], values, rests
-
-
 def _prepare(message: str) -> tuple[str, Delimiters, list[str]]:
     # Single-character checks only (memchr-fast); a second MSH is caught by the segment loop.
     if not message.startswith("MSH") or "\n" in message or "\x0b" in message or "\x1c" in message:
@@ -846,7 +825,7 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
     need_obx_status = True  # OBX-11 counts only when the first OBR has no OBR-25
     last_observation: str | None = None
     obx_hint: SectionName | None = None
-    try_text_run = fs == "|"  # at the first OBX: are it and the rest one run of text OBX?
+    last_rest: str | None = None  # the fields after OBX-5 of the last common OBX, whose OBX-11 is done
 
     def flush() -> None:
         if lines:
@@ -857,69 +836,49 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
                 blocks.append(TextBlock(text, hint))
             lines.clear()
 
-    body = segments[1:]
-    for position, segment in enumerate(body):
+    for segment in segments[1:]:
         tag = segment[:3]
         if tag == "OBX":
-            if try_text_run:
-                try_text_run = False
-                run = _text_obx_run(body[position:], fs)
-                if run is not None and text_chars + sum(map(len, run[1])) <= MAX_REPORT_TEXT_CHARS:
-                    # What the loop below does with each OBX of the run, done for all of them at once.
-                    observation, values, rests = run
-                    if need_obx_status:  # OBX-11 is the 6th field after OBX-5, when present
-                        for rest in rests if len(set(rests)) > 1 else rests[:1]:
-                            raw_status = _field(rest.split(fs, 6), 5)
-                            if raw_status and raw_status != last_status:
-                                last_status = raw_status
-                                status = _status(last_status, component)
-                                if obx_status is None or status in ("C", "A"):
-                                    obx_status = status
-                    text_chars += sum(map(len, values))
-                    if observation != last_observation:
-                        last_observation = observation
-                        obx_hint = _hint(observation, component, subcomponent) if observation else None
-                    if obx_hint != hint:
-                        flush()
-                        hint = obx_hint
-                    after_obx = True
-                    joined = "".join(values)
-                    if rep not in joined and esc not in joined:
-                        lines += values
-                        break
-                    for value in values:
-                        if rep in value:
-                            for item in value.split(rep):
-                                lines.append(unescape(item, d, charset=charset) if esc in item else item)
-                        elif esc in value:
-                            lines.append(unescape(value, d, charset=charset))
-                        else:
-                            lines.append(value)
-                    break
-            # Hot loop: one bounded split, value type / OBX-3 / OBX-11 resolved once per distinct raw value.
-            f = segment.split(fs, 12 if need_obx_status else 6)
-            n = len(f)
-            value_type = f[2] if n > 2 else ""
-            coded = False
-            narrative = True
-            if value_type not in _TEXT_TYPES:
-                value_type = value_type.split(component, 1)[0].strip().upper()
-                coded = value_type in _CODED_TYPES
-                narrative = coded or value_type in _TEXT_TYPES  # not NM, ED (embedded PDF), RP, ...
-            if need_obx_status and n > 11 and f[11] and f[11] != last_status:
-                last_status = f[11]
-                status = _status(last_status, component)
-                if obx_status is None or status in ("C", "A"):
-                    obx_status = status
-            if not narrative:
-                continue
-            value = f[5] if n > 5 else ""
+            # Hot loop. The common OBX (a text value type, fields after OBX-5) takes one split into seven and
+            # no other branch; OBX-3 and OBX-11 are resolved once per distinct raw value.
+            f = segment.split(fs, 6)
+            if len(f) == 7 and f[2] in _TEXT_TYPES:
+                _tag, _set_id, _value_type, observation, _sub_id, value, rest = f
+                coded = False
+                if need_obx_status and rest != last_rest:
+                    last_rest = rest
+                    after = rest.split(fs, 6)  # OBX-6 ... OBX-11 at [5]
+                    if len(after) > 5 and after[5] and after[5] != last_status:
+                        last_status = after[5]
+                        status = _status(last_status, component)
+                        if obx_status is None or status in ("C", "A"):
+                            obx_status = status
+            else:
+                last_rest = None
+                if need_obx_status:
+                    f = segment.split(fs, 12)
+                n = len(f)
+                value_type = f[2] if n > 2 else ""
+                coded = False
+                narrative = True
+                if value_type not in _TEXT_TYPES:
+                    value_type = value_type.split(component, 1)[0].strip().upper()
+                    coded = value_type in _CODED_TYPES
+                    narrative = coded or value_type in _TEXT_TYPES  # not NM, ED (embedded PDF), RP, ...
+                if need_obx_status and n > 11 and f[11] and f[11] != last_status:
+                    last_status = f[11]
+                    status = _status(last_status, component)
+                    if obx_status is None or status in ("C", "A"):
+                        obx_status = status
+                if not narrative:
+                    continue
+                value = f[5] if n > 5 else ""
+                observation = f[3] if n > 3 else ""
             text_chars += len(value)
             if text_chars > MAX_REPORT_TEXT_CHARS:
                 raise UnreadableMessageError(
                     f"report text exceeds {MAX_REPORT_TEXT_CHARS} characters", where="OBX-5"
                 )
-            observation = f[3] if n > 3 else ""
             if observation != last_observation:
                 last_observation = observation
                 obx_hint = _hint(observation, component, subcomponent) if observation else None
