@@ -1,0 +1,177 @@
+"""training.compare: two engines on the same reports, side by side with the delta and the study's rows."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from radimpress.errors import ConfigurationError
+from radimpress.evaluation import STUDY_REFERENCE
+from radimpress.offline_eval import evaluate, open_engine, plan_evaluation
+from radimpress.scoring import ROUGE_TYPES
+from tests.tiny_seq2seq import require_transformers, save_tiny_t5
+from training.compare import (
+    EngineSpec,
+    compare,
+    comparison_to_json,
+    deltas,
+    main,
+    parse_engine_spec,
+)
+
+INDEX = [
+    ("Heart size normal. Lungs are clear. No effusion.", "No acute cardiopulmonary abnormality."),
+    ("Mild cardiomegaly. Lungs are clear.", "Mild cardiomegaly."),
+    ("Right lower lobe opacity. No effusion.", "Right lower lobe pneumonia."),
+    ("Left pleural effusion. Heart size normal.", "Left pleural effusion."),
+    ("Hyperexpanded lungs. No focal consolidation.", "Emphysema."),
+]
+REPORTS = [
+    ("The heart size is normal. The lungs are clear.", "No acute cardiopulmonary abnormality."),
+    ("Right lower lobe opacity is present.", "Right lower lobe pneumonia."),
+    ("Moderate cardiomegaly. Clear lungs.", "Cardiomegaly."),
+]
+
+
+def _write(path: Path, pairs) -> Path:
+    rows = ({"id": f"r{i}", "findings": f, "impression": imp} for i, (f, imp) in enumerate(pairs))
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def files(tmp_path):
+    return _write(tmp_path / "reports.jsonl", REPORTS), _write(tmp_path / "index.jsonl", INDEX)
+
+
+def test_engine_specs_parse_names_and_options():
+    # Given / When / Then a bare name, and options with whole numbers as integers
+    assert parse_engine_spec("retrieval") == EngineSpec("retrieval", {})
+    spec = parse_engine_spec("flan-t5:checkpoint=/models/ft,batch_size=4")
+    assert spec == EngineSpec("flan-t5", {"checkpoint": "/models/ft", "batch_size": 4})
+    assert spec.label == "flan-t5:checkpoint=/models/ft,batch_size=4"
+    with pytest.raises(ConfigurationError, match="unknown engine"):
+        parse_engine_spec("gpt:size=xl")
+    with pytest.raises(ConfigurationError, match="KEY=VALUE"):
+        parse_engine_spec("retrieval:path")
+
+
+def test_compare_evaluates_both_engines_on_the_same_pairs(files):
+    # Given reports and an index
+    reports, index = files
+    plan = plan_evaluation(reports=reports, index=index)
+    # When retrieval and consensus are compared
+    comparison = compare(plan, EngineSpec("retrieval", {}), EngineSpec("consensus", {}))
+    # Then each side is exactly what offline evaluation gives for that engine alone
+    for spec, evaluation in (
+        (comparison.baseline_spec, comparison.baseline),
+        (comparison.candidate_spec, comparison.candidate),
+    ):
+        with open_engine(plan, spec.name, spec.options) as engine:
+            alone = evaluate(plan.pairs, engine)
+        assert [r.scores for r in evaluation.results] == [r.scores for r in alone.results]
+        assert [r.id for r in evaluation.results] == ["r0", "r1", "r2"]
+    # And the delta is candidate minus baseline, per metric
+    delta = deltas(comparison.baseline.table, comparison.candidate.table)
+    for name in ROUGE_TYPES:
+        candidate, baseline = (
+            comparison.candidate.table.aggregate[name],
+            comparison.baseline.table.aggregate[name],
+        )
+        assert candidate is not None and baseline is not None
+        assert delta[name] == pytest.approx(candidate - baseline)
+
+
+def test_json_holds_both_sides_the_delta_and_the_study_reference(files):
+    # Given a comparison
+    reports, index = files
+    comparison = compare(
+        plan_evaluation(reports=reports, index=index),
+        EngineSpec("retrieval", {}),
+        EngineSpec("consensus", {}),
+    )
+    # When rendered as JSON
+    document = json.loads(json.dumps(comparison_to_json(comparison)))
+    # Then it has both evaluations, their deltas and the four published rows
+    assert document["baseline"]["spec"] == "retrieval"
+    assert document["candidate"]["spec"] == "consensus"
+    assert document["baseline"]["count"] == document["candidate"]["count"] == 3
+    assert document["delta"]["rougeL"] == pytest.approx(
+        document["candidate"]["rougeL"]["mean"] - document["baseline"]["rougeL"]["mean"]
+    )
+    assert len(document["study_reference"]) == len(STUDY_REFERENCE)
+    assert document["study_reference"][0] == {
+        "model": "fine-tuned",
+        "dataset": "MIMIC-CXR",
+        "rouge1": 0.6040,
+        "rouge2": 0.4800,
+        "rougeL": 0.5705,
+        "rougeLsum": 0.5708,
+    }
+
+
+def test_text_output_prints_both_tables_the_signed_delta_and_the_study_rows(files, capsys):
+    # Given the CLI on the tiny corpus
+    reports, index = files
+    # When it compares retrieval with consensus
+    code = main(
+        [
+            "--reports",
+            str(reports),
+            "--index",
+            str(index),
+            "--baseline",
+            "retrieval",
+            "--candidate",
+            "consensus",
+        ]
+    )
+    out = capsys.readouterr().out
+    # Then both study tables, a signed delta row and every published row are printed
+    assert code == 0
+    assert len(re.findall(r"^count\s+3\s+3\s+3\s+3$", out, flags=re.MULTILINE)) == 2
+    delta_row = next(line for line in out.splitlines() if line.startswith("delta (all)"))
+    assert all(cell[0] in "+-" for cell in delta_row.split()[2:])
+    for reference in STUDY_REFERENCE:
+        assert reference.label in out
+
+
+def test_cli_errors_exit_2(tmp_path, capsys):
+    # Given / When an unknown engine or reports without usable pairs
+    empty = _write(tmp_path / "empty.jsonl", [])
+    assert main(["--reports", str(empty), "--baseline", "retrieval", "--candidate", "nope"]) == 2
+    assert main(["--reports", str(empty), "--baseline", "retrieval", "--candidate", "consensus"]) == 2
+    # Then the reasons are printed
+    err = capsys.readouterr().err
+    assert "unknown engine" in err and "no report" in err
+
+
+def test_two_flan_t5_checkpoints_are_compared_without_the_index(tmp_path, capsys):
+    # Given a "pre-trained" and a "fine-tuned" tiny T5 (different seeds) and the dev split of a reports file
+    require_transformers()
+    before = save_tiny_t5(tmp_path / "pre", seed=0)
+    after = save_tiny_t5(tmp_path / "fine", seed=1)
+    reports = _write(tmp_path / "reports.jsonl", INDEX + REPORTS)
+    # When compared as flan-t5 checkpoints on the dev split (an index a seq2seq engine must not get)
+    code = main(
+        [
+            "--reports",
+            str(reports),
+            "--split",
+            "dev",
+            "--json",
+            "--baseline",
+            f"flan-t5:checkpoint={before},device=cpu",
+            "--candidate",
+            f"flan-t5:checkpoint={after},device=cpu",
+        ]
+    )
+    document = json.loads(capsys.readouterr().out)
+    # Then both sides ran on the same dev pairs, with their own model ids
+    assert code == 0
+    assert document["baseline"]["count"] == document["candidate"]["count"] >= 1
+    assert document["baseline"]["model_id"] != document["candidate"]["model_id"]
+    assert set(document["delta"]) == set(ROUGE_TYPES)

@@ -1,0 +1,209 @@
+"""Compare two engines on the same reports: the pre-trained and the fine-tuned model, or any two engines.
+
+Both sides are evaluated by :func:`radimpress.offline_eval.evaluate` on the same pairs (one
+:func:`~radimpress.offline_eval.plan_evaluation`: a reports file, optionally with an index or the dev
+split). An engine is given as ``NAME`` or ``NAME:KEY=VALUE,KEY=VALUE`` (``flan-t5:checkpoint=DIR``,
+``retrieval``, ``consensus``); whole-number values become integers (``batch_size=4``). A seq2seq engine
+(``flan-t5``) drafts from its weights, not from an index: it is evaluated on the plan's pairs without the
+plan's index.
+
+The output is each side's study table (pandas describe() layout), then the aggregate ROUGE of both, the
+per-metric delta (candidate minus baseline) for all reports and the abnormal subset, and the study's
+published aggregates (:data:`radimpress.evaluation.STUDY_REFERENCE`). ``--json`` prints the same as one
+object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from radimpress.engines import engine_names
+from radimpress.errors import ConfigurationError, RadimpressError
+from radimpress.evaluation import STUDY_REFERENCE, StudyTable, format_table
+from radimpress.offline_eval import (
+    Evaluation,
+    EvaluationPlan,
+    evaluate,
+    evaluation_to_json,
+    open_engine,
+    plan_evaluation,
+)
+from radimpress.scoring import ROUGE_TYPES
+
+__all__ = [
+    "INDEXLESS_ENGINES",
+    "Comparison",
+    "EngineSpec",
+    "compare",
+    "comparison_to_json",
+    "deltas",
+    "format_comparison",
+    "main",
+    "parse_engine_spec",
+]
+
+#: Engines that draft from weights, not from an index of reports.
+INDEXLESS_ENGINES = frozenset({"flan-t5"})
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpec:
+    """An engine name and the options it is built with."""
+
+    name: str
+    options: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        options = ",".join(f"{key}={value}" for key, value in self.options.items())
+        return f"{self.name}:{options}" if options else self.name
+
+
+def _value(text: str) -> Any:
+    return int(text) if text.isdigit() else text
+
+
+def parse_engine_spec(text: str) -> EngineSpec:
+    """``NAME`` or ``NAME:KEY=VALUE,...``; an unknown name or a malformed option raises."""
+    name, _, rest = text.partition(":")
+    if name not in engine_names():
+        raise ConfigurationError(f"unknown engine {name!r}; known: {', '.join(engine_names())}", where=text)
+    options: dict[str, Any] = {}
+    for item in filter(None, rest.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigurationError(f"expected KEY=VALUE, not {item!r}", where=text)
+        options[key] = _value(value)
+    return EngineSpec(name, options)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Both evaluations, on the same pairs."""
+
+    baseline_spec: EngineSpec
+    candidate_spec: EngineSpec
+    baseline: Evaluation
+    candidate: Evaluation
+
+
+def _plan_for(plan: EvaluationPlan, spec: EngineSpec) -> EvaluationPlan:
+    if spec.name in INDEXLESS_ENGINES:
+        return dataclasses.replace(plan, index_path=None, index_pairs=None, leave_one_out=False)
+    return plan
+
+
+def _evaluate(plan: EvaluationPlan, spec: EngineSpec, use_stemmer: bool) -> Evaluation:
+    with open_engine(_plan_for(plan, spec), spec.name, spec.options) as engine:
+        return evaluate(plan.pairs, engine, use_stemmer=use_stemmer, description=plan.description)
+
+
+def compare(
+    plan: EvaluationPlan, baseline: EngineSpec, candidate: EngineSpec, *, use_stemmer: bool = False
+) -> Comparison:
+    """Evaluate both engines on ``plan``'s pairs."""
+    return Comparison(
+        baseline, candidate, _evaluate(plan, baseline, use_stemmer), _evaluate(plan, candidate, use_stemmer)
+    )
+
+
+def _difference(candidate: float | None, baseline: float | None) -> float | None:
+    return None if candidate is None or baseline is None else candidate - baseline
+
+
+def deltas(baseline: StudyTable, candidate: StudyTable) -> dict[str, float | None]:
+    """Candidate minus baseline aggregate, per ROUGE metric (``None`` where a side has no pairs)."""
+    return {n: _difference(candidate.aggregate.get(n), baseline.aggregate.get(n)) for n in ROUGE_TYPES}
+
+
+def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
+    """Both evaluations (as ``radimpress evaluate --json``), the deltas and the study's reference rows."""
+    return {
+        "baseline": {"spec": comparison.baseline_spec.label, **evaluation_to_json(comparison.baseline)},
+        "candidate": {"spec": comparison.candidate_spec.label, **evaluation_to_json(comparison.candidate)},
+        "delta": deltas(comparison.baseline.table, comparison.candidate.table),
+        "delta_abnormal": deltas(comparison.baseline.abnormal, comparison.candidate.abnormal),
+        "study_reference": [
+            {"model": r.model, "dataset": r.dataset, **{n: getattr(r.scores, n) for n in ROUGE_TYPES}}
+            for r in STUDY_REFERENCE
+        ],
+    }
+
+
+def _cell(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "NaN"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def _grid(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The text ``python -m training.compare`` prints."""
+    base, cand = comparison.baseline, comparison.candidate
+    rows: list[list[str]] = [["aggregate ROUGE", *ROUGE_TYPES]]
+    for label, evaluation in (("baseline", base), ("candidate", cand)):
+        rows.append([f"{label} (all)", *(_cell(evaluation.table.aggregate.get(n)) for n in ROUGE_TYPES)])
+    rows.append(["delta (all)", *(_cell(d, signed=True) for d in deltas(base.table, cand.table).values())])
+    for label, evaluation in (("baseline", base), ("candidate", cand)):
+        rows.append(
+            [f"{label} (abnormal)", *(_cell(evaluation.abnormal.aggregate.get(n)) for n in ROUGE_TYPES)]
+        )
+    rows.append(
+        ["delta (abnormal)", *(_cell(d, signed=True) for d in deltas(base.abnormal, cand.abnormal).values())]
+    )
+    rows += [[r.label, *(_cell(getattr(r.scores, n)) for n in ROUGE_TYPES)] for r in STUDY_REFERENCE]
+    sections = [
+        f"evaluated: {base.description}" if base.description else "",
+        f"baseline: {comparison.baseline_spec.label} ({base.model_id}), {base.table.count} reports, "
+        f"{base.abstained} abstained",
+        format_table(base.table).rstrip("\n"),
+        f"candidate: {comparison.candidate_spec.label} ({cand.model_id}), {cand.table.count} reports, "
+        f"{cand.abstained} abstained",
+        format_table(cand.table).rstrip("\n"),
+        "\n".join(_grid(rows)),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.compare", description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", help="reports JSONL or MEDIQA JSON (default with --split: bundled IU)")
+    parser.add_argument("--index", help="reports the index engines retrieve from (default: bundled IU)")
+    parser.add_argument("--split", choices=("dev",), help="dev part of --reports against its train part")
+    parser.add_argument("--limit", type=int, help="evaluate the first N pairs only")
+    parser.add_argument("--baseline", required=True, help="e.g. flan-t5:checkpoint=DIR (pre-trained)")
+    parser.add_argument("--candidate", required=True, help="e.g. flan-t5:checkpoint=DIR (fine-tuned)")
+    parser.add_argument("--stemmer", action="store_true", help="ROUGE with the Porter stemmer")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    args = parser.parse_args(argv)
+    try:
+        baseline, candidate = parse_engine_spec(args.baseline), parse_engine_spec(args.candidate)
+        plan = plan_evaluation(reports=args.reports, index=args.index, split=args.split, limit=args.limit)
+        comparison = compare(plan, baseline, candidate, use_stemmer=args.stemmer)
+    except RadimpressError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(comparison_to_json(comparison), indent=2, sort_keys=True))
+    else:
+        sys.stdout.write(format_comparison(comparison))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
