@@ -630,13 +630,15 @@ def _delimiters_of(head: str) -> Delimiters:
     return Delimiters(field, chars[0], chars[1], chars[2], chars[3], truncation)
 
 
+def _all_segments(lines: list[str], field: str) -> bool:
+    """Whether every line is a segment with fields: three characters and the field separator."""
+    return all(line[3:4] == field for line in lines)
+
+
 def _segments(message: str, field: str) -> list[str]:
     """Segments in order; a line that is not a segment (a raw newline inside OBX-5) continues the last."""
     lines = message.rstrip("\r").split("\r")
-    for line in lines:
-        if line[3:4] != field:
-            break
-    else:
+    if _all_segments(lines, field):
         return lines  # the common case: every line is a segment with fields
     segments: list[str] = []
     for line in lines:
@@ -710,8 +712,10 @@ def _person(value: str, d: Delimiters, charset: str | None) -> str | None:
             parts = ["", *comps]  # FAMILY^GIVEN^MIDDLE^SUFFIX^PREFIX^DEGREE: an XPN without the ID
     else:
         return unescape(first, d, charset=charset).strip() or None
-    parts = [unescape(p, d, charset=charset).strip() for p in (*parts, "", "", "", "", "", "", "")[:7]]
-    ident, family, given, middle, suffix, prefix, degree = parts
+    padded = (*parts, "", "", "", "", "", "", "")[:7]
+    if d.escape in value:
+        padded = tuple(unescape(part, d, charset=charset) for part in padded)
+    ident, family, given, middle, suffix, prefix, degree = (part.strip() for part in padded)
     name = " ".join(p for p in (prefix, given, middle, family, suffix) if p)
     if name and degree:
         name = f"{name}, {degree}"
@@ -738,23 +742,33 @@ def _header(msh: list[str], d: Delimiters, charset: str | None) -> MessageHeader
     elif "_" in code and not trigger:
         code, _, trigger = code.partition("_")
     declared = msh[17].split(d.repetition, 1)[0].strip()
+    component, repetition, escape = d.component, d.repetition, d.escape
+    # _leaf of each field, its common case (no delimiter, nothing to unescape) inline
+    app, facility, receiver, receiving_facility, time, control_id, processing_id, version = (
+        (value.strip() or None)
+        if component not in value and repetition not in value and escape not in value
+        else _leaf(value, d, charset)
+        for value in (msh[2], msh[3], msh[4], msh[5], msh[6], msh[9], msh[10], msh[11])
+    )
     return MessageHeader(
         d,
-        _leaf(msh[2], d, charset) or _component(msh[2], 2, d, charset),
-        _leaf(msh[3], d, charset) or _component(msh[3], 2, d, charset),
-        _leaf(msh[4], d, charset),
-        _leaf(msh[5], d, charset),
-        _leaf(msh[6], d, charset),
+        app or _component(msh[2], 2, d, charset),
+        facility or _component(msh[3], 2, d, charset),
+        receiver,
+        receiving_facility,
+        time,
         code or None,
         trigger or None,
-        _leaf(msh[9], d, charset),
-        _leaf(msh[10], d, charset),
-        _leaf(msh[11], d, charset),
+        control_id,
+        processing_id,
+        version,
         declared or None,
     )
 
 
-def _prepare(message: str) -> tuple[str, Delimiters, list[str]]:
+def _prepare(message: str, *, lines: bool = False) -> tuple[str, Delimiters, list[str]]:
+    """The message as one normalised message, its delimiters and its segments (or, with ``lines``, its
+    lines as they are: see `_parse`)."""
     # Single-character checks only (memchr-fast); a second MSH is caught by the segment loop.
     if not message.startswith("MSH") or "\n" in message or "\x0b" in message or "\x1c" in message:
         messages = split_messages(message)
@@ -762,7 +776,11 @@ def _prepare(message: str) -> tuple[str, Delimiters, list[str]]:
             raise UnreadableMessageError(f"expected one message, found {len(messages)}", where="MSH")
         message = messages[0]
     d = _delimiters(message)
-    return message, d, _segments(message, d.field)
+    return message, d, message.rstrip("\r").split("\r") if lines else _segments(message, d.field)
+
+
+class _NotSegments(Exception):
+    """A line that is not a segment: the message needs `_segments` (raised only while reading lines)."""
 
 
 def read_header(message: bytes | str) -> MessageHeader:
@@ -798,7 +816,30 @@ def parse_message(message: str, *, source: str, pseudonym_key: bytes | None = No
 
 
 def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
-    message, d, segments = _prepare(message)
+    # The segment loop reads the lines as they are and checks on the way that each is a segment (one pass
+    # instead of two); a line that is not one, a continuation inside OBX-5, sends the message to
+    # `_segments` and the read starts over. What a first read raised counts only if every line is a segment.
+    message, d, lines = _prepare(message, lines=True)
+    try:
+        return _read(message, d, lines, source, pseudonym_key, checked=False)
+    except _NotSegments:
+        pass
+    except Exception:
+        if _all_segments(lines, d.field):
+            raise
+    return _read(message, d, _segments(message, d.field), source, pseudonym_key, checked=True)
+
+
+def _read(
+    message: str,
+    d: Delimiters,
+    segments: list[str],
+    source: str,
+    pseudonym_key: bytes | None,
+    *,
+    checked: bool,
+) -> Report:
+    """The report in ``segments`` (``checked``: known to be segments, else lines that may not be)."""
     fs, rep, esc = d.field, d.repetition, d.escape
     msh = segments[0].split(fs)
     if len(msh) < 9:
@@ -842,7 +883,7 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
             # Hot loop. The common OBX (a text value type, fields after OBX-5) takes one split into seven and
             # no other branch; OBX-3 and OBX-11 are resolved once per distinct raw value.
             f = segment.split(fs, 6)
-            if len(f) == 7 and f[2] in _TEXT_TYPES:
+            if len(f) == 7 and f[0] == "OBX" and (f[2] == "TX" or f[2] in _TEXT_TYPES):  # "TX": no hashing
                 _tag, _set_id, _value_type, observation, _sub_id, value, rest = f
                 coded = False
                 if need_obx_status and rest != last_rest:
@@ -854,6 +895,8 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
                         if obx_status is None or status in ("C", "A"):
                             obx_status = status
             else:
+                if not checked and segment[3:4] != fs:
+                    raise _NotSegments
                 last_rest = None
                 if need_obx_status:
                     f = segment.split(fs, 12)
@@ -896,6 +939,8 @@ def _parse(message: str, source: str, pseudonym_key: bytes | None) -> Report:
                 lines.append(unescape(value, d, charset=charset))
             else:
                 lines.append(value)
+        elif not checked and segment[3:4] != fs:
+            raise _NotSegments
         elif tag == "NTE":
             f = segment.split(fs)
             value = f[3] if len(f) > 3 else ""

@@ -89,7 +89,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from radimpress.model import SectionName, Sections, TextBlock
+from radimpress.model import SECTION_NAMES, SectionName, Sections, TextBlock
 
 __all__ = ["SplitResult", "split_detailed", "split_sections", "split_text"]
 
@@ -293,18 +293,9 @@ def _label_form(label: str) -> str:
     return key
 
 
-def _line_form(line: str) -> str:
-    """A line as the trailer and banner tables spell it: ASCII letters in upper case (other characters
-    as they are), each blank run as one blank."""
-    form = line.upper() if line.isascii() else line.translate(_ASCII_UPPER)
-    if "\t" in form or "  " in form:
-        form = _BLANKS.sub(" ", form)
-    return form
-
-
 def _spellings(phrase: str) -> list[str]:
-    """A trailer or banner phrase in the line form of every text it matches: each ``~`` as no blank or
-    one blank."""
+    """A trailer or banner phrase spelt as each text it matches is spelt for the tables (see `_line_type`):
+    each ``~`` as no blank or one blank."""
     parts = phrase.split("~")
     return [
         "".join(part + blank for part, blank in zip(parts, (*blanks, ""), strict=True))
@@ -335,21 +326,29 @@ _PLAIN_LABELS: Final = {
 # A label is at most this many words (runs of letters): "TECHNOLOGIST'S COMMENTS", "FINDINGS AND IMPRESSION".
 _LABEL_RUNS: Final = max(len(_WORD.findall(phrase)) for phrases, *_rest in _LABELS for phrase in phrases)
 
-# Trailers: first word -> (line form of the phrase, suffix); a trailer phrase that is one word and may be
+# Trailers: first word -> (spelling of the phrase, suffix); a trailer phrase that is one word and may be
 # followed by anything ("ESIGNED") matches any line whose first word starts with it.
 _TRAILER_KEYS: Final[dict[str, list[tuple[str, _TrailerSuffix]]]] = {}
 for _phrases, _trailer_suffix in _TRAILERS:
     for _phrase in _phrases:
         _keys = _TRAILER_KEYS.setdefault(_first_word(_phrase), [])
         _keys += [(spelling, _trailer_suffix) for spelling in _spellings(_phrase)]
-for _word, _keys in _TRAILER_KEYS.items():
-    _TRAILER_KEYS[_word] = list(dict.fromkeys(_keys))
+# The same by first word: the forms that may be followed by anything (one startswith for all of them), and
+# the others with what must follow them.
+_TRAILER_STARTS: Final[dict[str, tuple[tuple[str, ...], tuple[tuple[str, _TrailerSuffix], ...]]]] = {
+    _word: (
+        tuple(dict.fromkeys(key for key, suffix in _keys if not suffix)),
+        tuple(dict.fromkeys((key, suffix) for key, suffix in _keys if suffix)),
+    )
+    for _word, _keys in _TRAILER_KEYS.items()
+}
 _OPEN_TRAILER_WORDS: Final = tuple(
     phrase for phrases, suffix in _TRAILERS if suffix == "" for phrase in phrases if phrase.isalpha()
 )
+_NO_TRAILERS: Final[tuple[tuple[str, ...], tuple[tuple[str, _TrailerSuffix], ...]]] = ((), ())
 _BANNER_KEYS: Final = frozenset(spelling for phrase in _BANNERS for spelling in _spellings(phrase))
 _BANNER_WORDS: Final = frozenset(_first_word(phrase) for phrase in _BANNERS)
-del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys, _word
+del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys
 
 # What a first word may start (bits): a trailer or banner line, a label, a label with a suffix.
 _STARTS_LINE: Final = 1
@@ -365,24 +364,43 @@ for _phrases, *_rest in _LABELS:
 for _form in _NUMBERED | _VERSIONED:
     _FIRST_WORDS[_first_word(_form)] |= _STARTS_SUFFIXED
 del _word, _phrases, _rest, _phrase, _form
+# One-word labels whose word starts nothing else ("FINDINGS", not "EXAM" of "EXAM DATE:"): most headers.
+_ONE_WORD_LABELS: Final = {
+    word: info for word, info in _PLAIN_LABELS.items() if _FIRST_WORDS.get(word) == _STARTS_LABEL
+}
 
 
-def _first_words_pattern(words: Iterable[str], prefix: int = 4) -> str:
+def _first_words_pattern(words: Iterable[str], prefix: int = 3) -> str:
     """A pattern for a word that starts like one of ``words`` (its first ``prefix`` letters, any case, or
-    the whole word when shorter). The first letter is a character set, so that the engine skips each
-    alternative that cannot match without entering it."""
+    the whole word when shorter). Each alternative starts with a plain literal, one per case of the first
+    letter, so that the engine skips each alternative that cannot match without entering it (a character
+    set there costs the engine a call per alternative and line)."""
     by_letter: dict[str, set[str]] = {}
     for word in words:
         short = len(word) < prefix and word not in _OPEN_TRAILER_WORDS
         by_letter.setdefault(word[0], set()).add(word[1:] + "(?![A-Za-z])" if short else word[1:prefix])
-    return (
-        "(?:"
-        + "|".join(
-            f"[{letter}{letter.lower()}](?ai:{'|'.join(sorted(rests))})"
-            for letter, rests in sorted(by_letter.items())
-        )
-        + ")"
-    )
+    alternatives = [
+        f"{case(letter)}(?ai:{'|'.join(sorted(rests))})"
+        for case in (str.upper, str.lower)
+        for letter, rests in sorted(by_letter.items())
+    ]
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def _first_two_pattern(phrases: Iterable[str]) -> str:
+    """A lookahead for the first two characters of a line that starts one of ``phrases``, each from a
+    character set (a superset: two plain set tests reject most prose lines before the word alternation)."""
+    firsts: set[str] = set()
+    seconds: set[str] = set()
+    for phrase in phrases:
+        assert phrase[:1].isalpha() and len(phrase) > 1, phrase
+        firsts |= {phrase[0].upper(), phrase[0].lower()}
+        second = phrase[1]
+        if second in " ~":  # blanks, or (after "~") none and the character after them
+            seconds |= {" ", "\t"} | ({phrase[2]} if second == "~" else set())
+        else:
+            seconds |= {second.upper(), second.lower()}
+    return f"(?=[{''.join(sorted(firsts))}][{''.join(map(re.escape, sorted(seconds)))}])"
 
 
 _EOL = r"(?=\n|\Z)"
@@ -401,12 +419,20 @@ _VERSION_SUFFIX: Final = re.compile(r"[ \t]++[Vv][Ee][Rr][Ss][Ii][Oo][Nn][ \t]*+
 _DATE: Final = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
 
 # Line-start forms, scanned over the text with a "\n" in front so that the first line starts like every
-# other: a line whose first word may start a phrase (and there the longest label-shaped words, up to the
-# longest label, with what follows them), a rule line or a decorated line. Possessive quantifiers keep the
+# other: a line whose first word may start a phrase (its first two characters, then its first letters; and
+# there the longest label-shaped words, up to the longest label, with what follows them), a rule line or a
+# decorated line. Possessive quantifiers keep the
 # scan linear on adversarial input (long runs of blanks or rule characters).
 _LINE_SCAN: Final = re.compile(
     r"\n[ \t]*+(?:"
-    rf"(?={_first_words_pattern(_FIRST_WORDS)})(?P<first>[A-Za-z]++)"
+    + _first_two_pattern(
+        [
+            *(phrase for phrases, *_rest in _LABELS for phrase in phrases),
+            *(phrase for phrases, _suffix in _TRAILERS for phrase in phrases),
+            *_BANNERS,
+        ]
+    )
+    + rf"(?P<first>{_first_words_pattern(_FIRST_WORDS)}[A-Za-z]*+)"
     rf"(?:(?P<rest>(?:{_SEP_WORD.pattern}){{0,{_LABEL_RUNS - 1}}}){_CONTINUATION_PATTERN})?"
     rf"|(?P<rule>[-_=*~#][-_=*~# \t]{{2,}}+{_EOL})"
     rf"|(?P<deco>[*=#~]{{2,}}+(?P<deco_text>[^\n*=#~]*+)[*=#~]{{2,}}+[ \t]*+{_EOL})"
@@ -423,6 +449,7 @@ _PARAGRAPH_END: Final = re.compile(
     r"(?P<blank>\n[ \t]*+\n)|[.!?][\"')\]]*+[ \t]*+(?=\n[ \t]*+(?P<word>[A-Z][^ \t\n]*+))"
 )
 _NON_BLANK: Final = re.compile(r"\S")
+_LINE_EDGE: Final = re.compile(r"\n(?:(?<=\s\n)|\s)")  # a line break with whitespace before or after it
 
 _MAIN_KINDS: Final = frozenset(
     {"indication", "comparison", "technique", "findings", "impression", "combined"}
@@ -469,13 +496,27 @@ def _scan(text: str) -> list[_Event]:
         first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
         if first is not None:
             word = first.upper()
+            if rest == "" and (info := _ONE_WORD_LABELS.get(word)) is not None:
+                # The common header, "FINDINGS:": one word that is a label and nothing else (the checks
+                # below, for this case).
+                if (
+                    colon is not None
+                    or (gap is None and first[0].isupper())
+                    or (
+                        gap is not None
+                        and first.isupper()
+                        and ("\t" in gap or len(gap) > 1 or not next_word.isupper())
+                    )
+                ):
+                    events.append((match.start(1), match.end(), _HEADER, info[0], info[1], first))
+                continue
             role = _FIRST_WORDS.get(word, 0)
             if role & _STARTS_LINE or (not role and word.startswith(_OPEN_TRAILER_WORDS)):
                 start = match.start(1)
                 line_end = text.find("\n", start)
                 if line_end < 0:
                     line_end = len(text)
-                line_type = _line_type(text[start:line_end], word)
+                line_type = _line_type(text[start:line_end], word) if role else _LINE  # "ESIGNEDX..."
                 if line_type is not None:
                     events.append((start, line_end, line_type, None, True, ""))
                     continue
@@ -525,11 +566,17 @@ def _scan(text: str) -> list[_Event]:
 
 
 def _line_type(line: str, word: str) -> int | None:
-    """``_LINE`` or ``_FINAL`` when ``line`` (which starts with ``word``) is a trailer or a banner."""
-    if word.startswith(_OPEN_TRAILER_WORDS):
+    """``_LINE`` or ``_FINAL`` when ``line`` (which starts with ``word``, a trailer or banner word) is a
+    trailer or a banner."""
+    # The line as the trailer and banner tables spell it: ASCII letters in upper case (other characters as
+    # they are), each blank run as one blank.
+    form = line.upper() if line.isascii() else line.translate(_ASCII_UPPER)
+    if "\t" in form or "  " in form:
+        form = _BLANKS.sub(" ", form)
+    anything, particular = _TRAILER_STARTS.get(word, _NO_TRAILERS)
+    if anything and form.startswith(anything):
         return _LINE
-    form = _line_form(line)
-    for key, suffix in _TRAILER_KEYS.get(word, ()):
+    for key, suffix in particular:
         if form.startswith(key):
             at = len(key)
             after = form[at : at + 1]
@@ -650,11 +697,12 @@ def _event_cut(event: _Event) -> int:
     return event[0]
 
 
-def _normalise(pieces: list[str] | None) -> str | None:
+def _normalise(pieces: list[str]) -> str | None:
     """A section's pieces as one text: lines stripped, blank lines removed, ``None`` when empty."""
-    if not pieces:
-        return None
-    return "\n".join(filter(None, map(str.strip, "\n".join(pieces).split("\n")))) or None
+    text = "\n".join(pieces).strip()
+    if _LINE_EDGE.search(text) is None:
+        return text or None  # the common case: no line inside to strip or remove, checked in C
+    return "\n".join(filter(None, map(str.strip, text.split("\n")))) or None
 
 
 def _runs(blocks: Sequence[TextBlock]) -> list[tuple[SectionName | None, str]]:
@@ -715,6 +763,12 @@ def _section_end(text: str, start: int, end: int) -> int | None:
 
 def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
     """:func:`split_sections`, plus the header labels it recognised and removed, in order."""
+    sections, headers = _split(blocks)
+    return SplitResult(sections, tuple(headers))
+
+
+def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
+    """The sections and, in order, the header labels recognised (no `SplitResult` for `split_sections`)."""
     scanned = [(hint, text, _scan(text)) for hint, text in _runs(blocks)]
 
     has_findings = False
@@ -772,8 +826,18 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
                     add(current, text[pos:split_at])
                     current = None
                     pos = split_at
-            if cut > pos:
-                add(current, text[pos:cut])
+            if cut > pos:  # add(current, text[pos:cut]), inline: this is most of the text
+                name = (
+                    _TARGET[current]
+                    if current is not None
+                    else "other"
+                    if has_findings or impression_started
+                    else "findings"
+                )
+                if name in pieces:
+                    pieces[name].append(text[pos:cut])
+                else:
+                    pieces[name] = [text[pos:cut]]
             pos = resume
             if event_type == _HEADER and kind is not None:
                 if kind == "prelim":
@@ -799,23 +863,15 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
                 current = None
                 cut_pending = False
 
-    sections = Sections(
-        indication=_normalise(pieces.get("indication")),
-        comparison=_normalise(pieces.get("comparison")),
-        technique=_normalise(pieces.get("technique")),
-        findings=_normalise(pieces.get("findings")),
-        impression=_normalise(pieces.get("impression")),
-        addendum=_normalise(pieces.get("addendum")),
-        other=_normalise(pieces.get("other")),
-    )
-    return SplitResult(sections, tuple(headers))
+    sections = Sections(*[_normalise(pieces[name]) if name in pieces else None for name in SECTION_NAMES])
+    return sections, headers
 
 
 def split_sections(blocks: Sequence[TextBlock]) -> Sections:
     """The sections of a report given as text blocks with optional OBX-3 section hints. Never raises."""
-    return split_detailed(blocks).sections
+    return _split(blocks)[0]
 
 
 def split_text(text: str) -> Sections:
     """The sections of a report given as one text: ``split_sections([TextBlock(text)])``."""
-    return split_detailed([TextBlock(text)]).sections
+    return _split([TextBlock(text)])[0]
