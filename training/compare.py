@@ -25,7 +25,7 @@ from typing import Any
 
 from radimpress.engines import engine_names
 from radimpress.errors import ConfigurationError, RadimpressError
-from radimpress.evaluation import STUDY_REFERENCE, StudyTable, format_table
+from radimpress.evaluation import STUDY_REFERENCE, StudyTable, format_table, text_grid
 from radimpress.offline_eval import (
     Evaluation,
     EvaluationPlan,
@@ -142,16 +142,6 @@ def _cell(value: float | None, *, signed: bool = False) -> str:
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
-def _grid(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-
-
 def format_comparison(comparison: Comparison) -> str:
     """The text ``python -m training.compare`` prints."""
     base, cand = comparison.baseline, comparison.candidate
@@ -175,7 +165,7 @@ def format_comparison(comparison: Comparison) -> str:
         f"candidate: {comparison.candidate_spec.label} ({cand.model_id}), {cand.table.count} reports, "
         f"{cand.abstained} abstained",
         format_table(cand.table).rstrip("\n"),
-        "\n".join(_grid(rows)),
+        "\n".join(text_grid(rows)),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
 

@@ -31,6 +31,7 @@ __all__ = [
     "table_from_json",
     "table_to_csv",
     "table_to_json",
+    "text_grid",
 ]
 
 CSV_HEADER = ("metric", "count", "mean", "std", "min", "25%", "50%", "75%", "max")
@@ -176,7 +177,7 @@ def _cell(value: float | int | None) -> str:
     return f"{value:.4f}"
 
 
-def _grid(rows: Sequence[Sequence[str]]) -> list[str]:
+def text_grid(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows of cells, the first column left-aligned, the others right-aligned, two spaces apart."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
@@ -198,10 +199,10 @@ def format_table(table: StudyTable, *, reference: Sequence[ReferenceScores] = ()
         [label, *(_cell(table.metric(name).as_dict()[label]) for name in ROUGE_TYPES)]
         for label in _STATISTICS
     ]
-    lines = _grid([header, *described])
+    lines = text_grid([header, *described])
     aggregates = [
         ["aggregate ROUGE", *ROUGE_TYPES],
         ["this run", *(_cell(table.aggregate.get(n)) for n in ROUGE_TYPES)],
     ]
     aggregates += [[r.label, *(_cell(getattr(r.scores, n)) for n in ROUGE_TYPES)] for r in reference]
-    return "\n".join([*lines, "", *_grid(aggregates)]) + "\n"
+    return "\n".join([*lines, "", *text_grid(aggregates)]) + "\n"

@@ -43,7 +43,14 @@ from radimpress.corpus import ReportPair, load_pairs
 from radimpress.datasplit import is_normal_impression, load_split
 from radimpress.engines import Draft, Engine, build_engine
 from radimpress.errors import ConfigurationError
-from radimpress.evaluation import MetricSummary, StudyTable, format_table, study_table, summarize
+from radimpress.evaluation import (
+    MetricSummary,
+    StudyTable,
+    format_table,
+    study_table,
+    summarize,
+    text_grid,
+)
 from radimpress.safety import Flag, FlagKind, flag_draft
 from radimpress.scoring import ROUGE_TYPES, RougeScores, score_pairs
 
@@ -369,17 +376,6 @@ def _ms(value: float | None) -> str:
     return "NaN" if value is None else f"{value:.2f} ms"
 
 
-def _rows(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-
-
 def _rate(summary: FlagSummary) -> str:
     rate = summary.rate
     return f"{summary.flagged} ({'NaN' if rate is None else f'{rate:.1%}'})"
@@ -415,9 +411,9 @@ def format_evaluation(evaluation: Evaluation) -> str:
         "",
         format_table(evaluation.table).rstrip("\n"),
         "",
-        *_rows(split),
+        *text_grid(split),
         "",
-        *_rows(flags),
+        *text_grid(flags),
         "",
         f"abstained: {evaluation.abstained}" + (f" ({reasons})" if reasons else ""),
         f"latency per draft: mean {_ms(latency.mean)}, p50 {_ms(latency.p50)}, p75 {_ms(latency.p75)}, "
