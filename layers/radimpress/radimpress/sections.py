@@ -74,11 +74,13 @@ Speed: this runs on the hot path (HL7 parse + split at >= 10,000 reports/s) and 
 Lambda's cold start, so there are no per-character Python loops and no big patterns (compiling a regex costs
 about 10 us per pattern character: tries of every phrase, ~50,000 characters, took half a second to
 import). One small pattern that begins with a literal ``\\n`` lets through only the lines whose first word
-begins like the first word of a known phrase, and finds there the longest label-shaped run of words (at
-most three) followed by a colon, dash, line end or gap; mid-line headers are found by a pattern for
-sentence punctuation, label-shaped words and a colon. The words are then looked up in dicts and sets of the
-phrase tables, spelt in a canonical form (upper case, one blank per blank run), longest candidate first,
-which is the order a prefix-trie alternation of the phrases would prefer.
+begins like the first word of a known phrase (two character-set tests, then the first letters), and finds
+there the longest label-shaped run of words (at most three) followed by a colon, dash, line end or gap;
+mid-line headers are found by a pattern run over the reversed text that starts at each colon (label-shaped
+words, then sentence punctuation). The words are then looked up in dicts and sets of the phrase tables,
+spelt in a canonical form (upper case, one blank per blank run), longest candidate first, which is the
+order a prefix-trie alternation of the phrases would prefer. Per line and per match, Python work is a few
+dict lookups; the common header ("FINDINGS:") takes one.
 """
 
 from __future__ import annotations
@@ -326,21 +328,20 @@ _PLAIN_LABELS: Final = {
 # A label is at most this many words (runs of letters): "TECHNOLOGIST'S COMMENTS", "FINDINGS AND IMPRESSION".
 _LABEL_RUNS: Final = max(len(_WORD.findall(phrase)) for phrases, *_rest in _LABELS for phrase in phrases)
 
-# Trailers: first word -> (spelling of the phrase, suffix); a trailer phrase that is one word and may be
+# Trailers by first word: the spellings of the phrases that may be followed by anything (one startswith for
+# all of them), and the others with what must follow them. A trailer phrase that is one word and may be
 # followed by anything ("ESIGNED") matches any line whose first word starts with it.
-_TRAILER_KEYS: Final[dict[str, list[tuple[str, _TrailerSuffix]]]] = {}
+_trailer_keys: dict[str, list[tuple[str, _TrailerSuffix]]] = {}
 for _phrases, _trailer_suffix in _TRAILERS:
     for _phrase in _phrases:
-        _keys = _TRAILER_KEYS.setdefault(_first_word(_phrase), [])
+        _keys = _trailer_keys.setdefault(_first_word(_phrase), [])
         _keys += [(spelling, _trailer_suffix) for spelling in _spellings(_phrase)]
-# The same by first word: the forms that may be followed by anything (one startswith for all of them), and
-# the others with what must follow them.
 _TRAILER_STARTS: Final[dict[str, tuple[tuple[str, ...], tuple[tuple[str, _TrailerSuffix], ...]]]] = {
     _word: (
         tuple(dict.fromkeys(key for key, suffix in _keys if not suffix)),
         tuple(dict.fromkeys((key, suffix) for key, suffix in _keys if suffix)),
     )
-    for _word, _keys in _TRAILER_KEYS.items()
+    for _word, _keys in _trailer_keys.items()
 }
 _OPEN_TRAILER_WORDS: Final = tuple(
     phrase for phrases, suffix in _TRAILERS if suffix == "" for phrase in phrases if phrase.isalpha()
@@ -348,14 +349,14 @@ _OPEN_TRAILER_WORDS: Final = tuple(
 _NO_TRAILERS: Final[tuple[tuple[str, ...], tuple[tuple[str, _TrailerSuffix], ...]]] = ((), ())
 _BANNER_KEYS: Final = frozenset(spelling for phrase in _BANNERS for spelling in _spellings(phrase))
 _BANNER_WORDS: Final = frozenset(_first_word(phrase) for phrase in _BANNERS)
-del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys
+del _phrases, _kind, _strong, _suffix, _phrase, _form, _trailer_suffix, _keys, _trailer_keys
 
 # What a first word may start (bits): a trailer or banner line, a label, a label with a suffix.
 _STARTS_LINE: Final = 1
 _STARTS_LABEL: Final = 2
 _STARTS_SUFFIXED: Final = 4
 _FIRST_WORDS: Final[dict[str, int]] = {}
-for _word in _TRAILER_KEYS.keys() | _BANNER_WORDS:
+for _word in _TRAILER_STARTS.keys() | _BANNER_WORDS:
     _FIRST_WORDS[_word] = _STARTS_LINE
 for _phrases, *_rest in _LABELS:
     for _phrase in _phrases:
@@ -421,8 +422,8 @@ _DATE: Final = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
 # Line-start forms, scanned over the text with a "\n" in front so that the first line starts like every
 # other: a line whose first word may start a phrase (its first two characters, then its first letters; and
 # there the longest label-shaped words, up to the longest label, with what follows them), a rule line or a
-# decorated line. Possessive quantifiers keep the
-# scan linear on adversarial input (long runs of blanks or rule characters).
+# decorated line. Possessive quantifiers keep the scan linear on adversarial input (long runs of blanks or
+# rule characters).
 _LINE_SCAN: Final = re.compile(
     r"\n[ \t]*+(?:"
     + _first_two_pattern(
