@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from radimpress.config import CompletionSettings
 from radimpress.engines.contract import parse_response
-from radimpress.errors import InferenceError, RadimpressError
+from radimpress.errors import InferenceError, RadimpressError, UnknownInferenceError
 from radimpress.observability import count, logger
 from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
 from radimpress.records import (
@@ -103,12 +103,6 @@ class AsyncInferenceNotification(_Camel):
     def where_failed(self) -> str | None:
         nested = self.response_parameters.failure_location if self.response_parameters else None
         return nested or self.failure_location
-
-
-class UnknownInferenceError(RadimpressError):
-    """A notification whose inference has no submission record, or whose output is missing."""
-
-    code = "unknown_inference"
 
 
 ResultWriter = Callable[[Sequence[ResultRecord]], bytes]

@@ -11,12 +11,15 @@ __all__ = [
     "BadModelOutputError",
     "ConfigurationError",
     "EncodingError",
+    "EngineAbstainedError",
     "InferenceError",
     "NoFindingsError",
     "NoReportTextError",
+    "ObjectNotFoundError",
     "RadimpressError",
     "ReportError",
     "TransientError",
+    "UnknownInferenceError",
     "UnreadableMessageError",
     "UnsupportedMessageTypeError",
 ]
@@ -93,3 +96,25 @@ class BadModelOutputError(InferenceError):
     """The model answered, but not in a shape radimpress reads (no generated text, empty text, not JSON)."""
 
     code = "bad_model_output"
+
+
+class ObjectNotFoundError(RadimpressError):
+    """An object the caller expected is not in the store (a claim check, a submission, an output)."""
+
+    code = "object_not_found"
+
+
+class UnknownInferenceError(RadimpressError):
+    """A notification whose inference has no submission record, or whose output is missing."""
+
+    code = "unknown_inference"
+
+
+class EngineAbstainedError(InferenceError):
+    """The engine returned no draft; ``reason`` is its abstention reason (a short code, no report text)."""
+
+    code = "abstained"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the engine abstained ({reason})")
+        self.reason = reason

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from radimpress.errors import RadimpressError
+from radimpress.errors import ObjectNotFoundError
 
 __all__ = [
     "Clock",
@@ -32,12 +32,6 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The production :data:`Clock`."""
     return datetime.now(UTC)
-
-
-class ObjectNotFoundError(RadimpressError):
-    """An object the caller expected is not in the store (a claim check, a submission, an output)."""
-
-    code = "object_not_found"
 
 
 class ObjectStore(Protocol):

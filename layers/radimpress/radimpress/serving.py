@@ -26,20 +26,10 @@ from typing import Protocol, runtime_checkable
 
 from radimpress.engines.base import Engine
 from radimpress.engines.contract import GenerationSettings, ModelContract, parse_request, render_response
-from radimpress.errors import InferenceError
+from radimpress.errors import EngineAbstainedError
 from radimpress.prompts import STUDY_PROMPT, findings_from_prompt
 
 __all__ = ["EngineAbstainedError", "PromptCompleter", "handle_invocation"]
-
-
-class EngineAbstainedError(InferenceError):
-    """The engine returned no draft; ``reason`` is its abstention reason (a short code, no report text)."""
-
-    code = "abstained"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"the engine abstained ({reason})")
-        self.reason = reason
 
 
 @runtime_checkable
