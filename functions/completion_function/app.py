@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from radimpress.adapters.wiring import completion_batch
 from radimpress.completion import AsyncInferenceNotification, Completed
 from radimpress.config import CompletionSettings
-from radimpress.observability import logger, metrics, tracer
+from radimpress.observability import get_tracer, logger, metrics
 
 
 class SageMakerNotification(SnsNotificationModel):
@@ -24,13 +24,14 @@ class NotificationRecord(SqsRecordModel):
     body: Json[SageMakerNotification]  # RawMessageDelivery off: the SQS body is the SNS envelope
 
 
+TRACER = get_tracer()
 SETTINGS = CompletionSettings.from_env(os.environ)
 processor = BatchProcessor(event_type=EventType.SQS, model=NotificationRecord)
 
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@TRACER.capture_lambda_handler(capture_response=False, capture_error=False)
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> PartialItemFailureResponse:
     with completion_batch(SETTINGS, batch_id=context.aws_request_id) as batch:  # ONE Parquet file on exit
 

@@ -11,15 +11,16 @@ from radimpress.adapters.parquet import read_results
 from radimpress.adapters.s3 import S3ObjectStore
 from radimpress.config import NightlySettings
 from radimpress.nightly import NightlyEvent, evaluate_day, yesterday
-from radimpress.observability import logger, tracer
+from radimpress.observability import get_tracer, logger
 from radimpress.ports import utc_now
 
+TRACER = get_tracer()
 SETTINGS = NightlySettings.from_env(os.environ)
 STORE = S3ObjectStore(SETTINGS.bucket_name)
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@TRACER.capture_lambda_handler(capture_response=False, capture_error=False)
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
     request = parse(event=event, model=NightlyEvent)  # {} from the scheduler, {"date": ...} to rerun a day
     day = request.day or yesterday(utc_now(), SETTINGS.zone)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from dataclasses import dataclass
 
 import pytest
 
@@ -13,12 +12,6 @@ from radimpress.errors import EncodingError, UnreadableMessageError
 from radimpress.inbound import resolve
 from tests.conftest import load_event
 from tests.fakes import InMemoryObjectStore
-
-
-@dataclass(frozen=True)
-class Attr:
-    stringValue: str | None
-
 
 LATIN1 = load_event("feed/13-latin1.hl7")
 MLLP = load_event("feed/10-mllp.mllp")
@@ -34,7 +27,7 @@ def test_base64_content_encoding_gives_back_latin1_bytes_unchanged() -> None:
     # Given a Latin-1 HL7 message a producer had to base64-encode
     body = base64.b64encode(LATIN1).decode("ascii")
     # When resolved with the content-encoding attribute (any case of the name, any whitespace in the body)
-    raw = resolve(body[:40] + "\n" + body[40:], {"Content-Encoding": Attr("base64")}, InMemoryObjectStore())
+    raw = resolve(body[:40] + "\n" + body[40:], {"Content-Encoding": "base64"}, InMemoryObjectStore())
     # Then the exact original bytes come back
     assert raw == LATIN1
 
@@ -43,12 +36,12 @@ def test_gzip_content_encoding_inflates_mllp_framed_bytes() -> None:
     # Given an MLLP-framed message (0x0B / 0x1C bytes) gzipped then base64-encoded
     body = base64.b64encode(gzip.compress(MLLP)).decode("ascii")
     # When resolved / Then the framed bytes come back
-    assert resolve(body, {"content-encoding": Attr("gzip")}, InMemoryObjectStore()) == MLLP
+    assert resolve(body, {"content-encoding": "gzip"}, InMemoryObjectStore()) == MLLP
 
 
 def test_concatenated_gzip_members_are_all_inflated() -> None:
     body = base64.b64encode(gzip.compress(b"MSH|first") + gzip.compress(b"|second")).decode()
-    assert resolve(body, {"content-encoding": Attr("gzip")}, InMemoryObjectStore()) == b"MSH|first|second"
+    assert resolve(body, {"content-encoding": "gzip"}, InMemoryObjectStore()) == b"MSH|first|second"
 
 
 @pytest.mark.parametrize(
@@ -65,7 +58,7 @@ def test_a_body_that_does_not_decode_is_an_encoding_error(encoding: str, body: s
     # Given a body that does not match its declared content encoding
     # When resolved / Then a permanent EncodingError says where
     with pytest.raises(EncodingError) as caught:
-        resolve(body, {"content-encoding": Attr(encoding)}, InMemoryObjectStore())
+        resolve(body, {"content-encoding": encoding}, InMemoryObjectStore())
     assert caught.value.where == where
 
 
@@ -83,8 +76,8 @@ def test_claim_check_attribute_and_encoding_apply_to_the_object() -> None:
     store = InMemoryObjectStore()
     store.objects[(store.bucket, "inbound/b64.txt")] = (base64.b64encode(MLLP), "text/plain")
     attributes = {
-        "claim-check": Attr(f"s3://{store.bucket}/inbound/b64.txt"),
-        "content-encoding": Attr("base64"),
+        "claim-check": f"s3://{store.bucket}/inbound/b64.txt",
+        "content-encoding": "base64",
     }
     # When resolved / Then the decoded object is the payload (the body is ignored)
     assert resolve("ignored", attributes, store) == MLLP
@@ -107,11 +100,13 @@ def test_extended_client_pointer_body_is_a_claim_check() -> None:
     [
         (json.dumps({"s3_claim_check": {"bucket": "b", "key": "missing"}}), {}),
         (json.dumps({"s3_claim_check": {"bucket": "b"}}), {}),
-        ("x", {"claim-check": Attr("https://example.org/object")}),
+        ("x", {"claim-check": "https://example.org/object"}),
     ],
     ids=["missing-object", "no-key", "not-s3-uri"],
 )
-def test_a_claim_check_that_points_nowhere_is_unreadable(body: str, attributes: dict[str, Attr]) -> None:
+def test_a_claim_check_that_points_nowhere_is_unreadable(
+    body: str, attributes: dict[str, str | None]
+) -> None:
     with pytest.raises(UnreadableMessageError) as caught:
         resolve(body, attributes, InMemoryObjectStore())
     assert caught.value.where == "claim-check"

@@ -212,16 +212,10 @@ def test_ingestor_resolves_the_body_and_records_undecodable_ones() -> None:
     store, inference = InMemoryObjectStore(), FakeInference()
     ingestor = Ingestor(store, inference, SETTINGS, lambda: KEY, fixed_clock(NOW), InMemoryOnce())
 
-    class Attr:
-        def __init__(self, value: str) -> None:
-            self.stringValue = value
-
     # When a base64 Latin-1 message and a body that is not base64 arrive
     latin1 = load_event("feed/13-latin1.hl7")
-    good = ingestor.message(
-        base64.b64encode(latin1).decode(), {"content-encoding": Attr("base64")}, message_id="a"
-    )
-    bad = ingestor.message("%%% not base64", {"content-encoding": Attr("base64")}, message_id="b")
+    good = ingestor.message(base64.b64encode(latin1).decode(), {"content-encoding": "base64"}, message_id="a")
+    bad = ingestor.message("%%% not base64", {"content-encoding": "base64"}, message_id="b")
     # Then the first is archived decoded and submitted
     assert store.get(good.raw_key) == latin1 and len(good.submitted) == 1
     # and the second is archived as it arrived and recorded as a bad encoding

@@ -26,24 +26,16 @@ import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from radimpress.errors import EncodingError, UnreadableMessageError
 from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
 
-__all__ = ["CLAIM_CHECK_ATTRIBUTE", "CONTENT_ENCODING_ATTRIBUTE", "ClaimCheck", "MessageAttribute", "resolve"]
+__all__ = ["CLAIM_CHECK_ATTRIBUTE", "CONTENT_ENCODING_ATTRIBUTE", "ClaimCheck", "resolve"]
 
 CONTENT_ENCODING_ATTRIBUTE = "content-encoding"
 CLAIM_CHECK_ATTRIBUTE = "claim-check"
 _EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
 _MAX_INFLATED = 64 * 1024 * 1024  # a gzip bomb stops here rather than exhausting the function's memory
-
-
-class MessageAttribute(Protocol):
-    """An SQS message attribute as Lambda delivers it (Powertools' ``SqsMsgAttributeModel`` is one)."""
-
-    @property
-    def stringValue(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +46,11 @@ class ClaimCheck:
     key: str
 
 
-def resolve(body: str, attributes: Mapping[str, MessageAttribute], store: ObjectStore) -> bytes:
-    """The payload's bytes. EncodingError for a bad or unknown content encoding;
-    UnreadableMessageError for a claim check that points nowhere."""
-    values = {name.lower(): attribute.stringValue for name, attribute in attributes.items()}
+def resolve(body: str, attributes: Mapping[str, str | None], store: ObjectStore) -> bytes:
+    """The payload's bytes, given the body and the message attributes' string values by name.
+    EncodingError for a bad or unknown content encoding; UnreadableMessageError for a claim check that
+    points nowhere."""
+    values = {name.lower(): value for name, value in attributes.items()}
     claim = _claim_check(body, values.get(CLAIM_CHECK_ATTRIBUTE))
     payload = _fetch(claim, store) if claim is not None else body.encode("utf-8")
     return _decode(payload, (values.get(CONTENT_ENCODING_ATTRIBUTE) or "").strip().lower())

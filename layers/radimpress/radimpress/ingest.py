@@ -245,9 +245,7 @@ class Ingestor:
     clock: Clock
     once: Once = run_every_time
 
-    def message(
-        self, body: str, attributes: Mapping[str, inbound.MessageAttribute], *, message_id: str
-    ) -> IngestOutcome:
+    def message(self, body: str, attributes: Mapping[str, str | None], *, message_id: str) -> IngestOutcome:
         """Resolve the SQS body (encoding, claim check) and ingest it. A body that cannot be resolved is
         archived as it arrived and recorded as an error."""
         try:

@@ -1,4 +1,4 @@
-"""The one place that creates the Powertools ``logger``, ``metrics`` and ``tracer``.
+"""The one place that creates the Powertools ``logger``, ``metrics`` and tracer (:func:`get_tracer`).
 
 Everything else imports these objects; nothing else constructs a Powertools logger, metrics or tracer.
 The service is ``radimpress`` for all three. Reports carry patient data, so the rules are: log with keyword
@@ -8,13 +8,14 @@ findings or a PID field; never ``log_event=True``; tracer response and error cap
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-__all__ = ["NAMESPACE", "SERVICE", "MetricUnit", "count", "logger", "metrics", "publish", "tracer"]
+__all__ = ["NAMESPACE", "SERVICE", "MetricUnit", "count", "get_tracer", "logger", "metrics", "publish"]
 
 SERVICE = "radimpress"
 #: CloudWatch namespace of every metric; ``POWERTOOLS_METRICS_NAMESPACE`` (set by the template) overrides.
@@ -25,7 +26,17 @@ logger = Logger(service=SERVICE)
 # absl does on import) would print every record a second time in plain text.
 logging.getLogger(logger.name).propagate = False
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
-tracer = Tracer(service=SERVICE)
+
+
+@functools.cache
+def get_tracer() -> Tracer:
+    """The Powertools tracer, created on first use.
+
+    Creating it imports the X-Ray SDK (about 0.2 s, most of what boto3 itself costs) even when tracing is
+    disabled, so only handlers that trace pay for it. IngestFunction does not: its cold starts multiply
+    with the feed's concurrency, and Lambda's active tracing still records its invocations.
+    """
+    return Tracer(service=SERVICE)
 
 
 def count(name: str, value: int = 1) -> None:
