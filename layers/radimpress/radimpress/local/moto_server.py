@@ -29,10 +29,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from radimpress.errors import ConfigurationError
 
@@ -169,15 +169,25 @@ def moto_server(
 
 
 def _lighten() -> None:
-    """Take two per-request costs out of moto's server without changing any response.
+    """Take per-request costs out of moto's server without changing any response.
 
     * werkzeug's access log line (formatted and written for every request);
+    * HTTP/1.0, under which every request opens a TCP connection and a server thread: HTTP/1.1 keeps
+      botocore's pooled connections alive;
     * ``moto.backends.list_of_moto_modules``, which lists moto's package directory and stats each entry on
-      every request to match the Host header; the directory does not change while the server runs.
+      every request to match the Host header; the directory does not change while the server runs;
+    * SQS, where ``get_queue_attributes`` recomputes every attribute (a scan of the queue per approximate
+      count) up to three times per requested name, and ``receive_message`` asks it for the retention
+      period once per message it returns: one snapshot per call, and the retention period read directly;
+    * SQS's clock (``unix_time`` from a naive ``utcnow`` minus the epoch, per message per scan): ``time.time``
+      is the same number.
 
-    Each change is skipped if the attribute it replaces is not there (another moto or werkzeug version).
+    Each change is skipped if what it replaces is not there (another moto or werkzeug version).
     """
+    import time  # noqa: PLC0415
+
     from moto import backends  # noqa: PLC0415 - only in the server subprocess
+    from moto.sqs import models as sqs  # noqa: PLC0415
     from werkzeug.serving import WSGIRequestHandler  # noqa: PLC0415
 
     listing = getattr(backends, "list_of_moto_modules", None)
@@ -186,6 +196,42 @@ def _lighten() -> None:
         backends.list_of_moto_modules = lambda: modules
     if hasattr(WSGIRequestHandler, "log_request"):
         WSGIRequestHandler.log_request = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
+    _lighten_sqs(sqs, time.time)
+
+
+def _lighten_sqs(sqs: Any, now: Callable[[], float]) -> None:
+    """The SQS changes of :func:`_lighten`, on moto's ``moto.sqs.models`` module."""
+    backend = getattr(sqs, "SQSBackend", None)
+    needed = ("get_queue_attributes", "is_message_valid_based_on_retention_period", "get_queue")
+    if backend is None or not all(hasattr(backend, name) for name in needed):
+        return
+    if not all(callable(getattr(sqs, name, None)) for name in ("unix_time", "unix_time_millis")):
+        return
+    invalid_attribute = sqs.InvalidAttributeName
+    stock_unix_time, stock_unix_time_millis = sqs.unix_time, sqs.unix_time_millis
+
+    def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> dict[str, Any]:
+        queue = self.get_queue(queue_name)
+        if not attribute_names:
+            return {}
+        valid = ["All", *queue.BASE_ATTRIBUTES, *queue.FIFO_ATTRIBUTES, *queue.KMS_ATTRIBUTES]
+        invalid = next((name for name in attribute_names if name not in valid), None)
+        if invalid is not None:
+            raise invalid_attribute(invalid)
+        snapshot: dict[str, Any] = queue.attributes
+        if "All" in attribute_names:
+            return snapshot
+        return {name: snapshot[name] for name in attribute_names if snapshot.get(name) is not None}
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention_seconds = self.get_queue(queue_name).message_retention_period
+        return bool(retention_seconds + message.sent_timestamp / 1000 > now())
+
+    backend.get_queue_attributes = get_queue_attributes
+    backend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+    sqs.unix_time = lambda dt=None: now() if dt is None else stock_unix_time(dt)
+    sqs.unix_time_millis = lambda dt=None: now() * 1000.0 if dt is None else stock_unix_time_millis(dt)
 
 
 def serve(argv: list[str]) -> None:

@@ -10,9 +10,9 @@ SQS bodies are text restricted to XML's character set, so a payload goes:
   ``["software.amazon.payloadoffloading.PayloadS3Pointer", {"s3BucketName", "s3Key"}]``.
 
 Messages go out with ``SendMessageBatch`` (up to 10 entries, 256 KB in all). The producer keeps at most
-``max_queued`` messages waiting in the queue: moto's ``ReceiveMessage`` scans the whole queue for every
-message it returns, so a queue holding the entire feed would make the embedded SQS, not the pipeline, the
-bottleneck. Real SQS needs no such pacing.
+``max_queued`` messages waiting in the queue: moto's ``ReceiveMessage`` and ``GetQueueAttributes`` scan the
+whole queue on every call, so a queue holding the entire feed would make the embedded SQS, not the pipeline,
+the bottleneck. Real SQS needs no such pacing.
 """
 
 from __future__ import annotations
