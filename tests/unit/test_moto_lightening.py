@@ -7,7 +7,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from moto.core.utils import unix_time, unix_time_millis
 from moto.sqs import models as sqs
+from moto.sqs.exceptions import InvalidAttributeName
 
 from radimpress.local.moto_server import ACCOUNT_ID, DEFAULT_REGION, _lighten_sqs
 
@@ -16,13 +18,13 @@ def lightened_backend_class() -> Any:
     """A subclass of moto's SQS backend with the changes applied, so moto itself stays untouched."""
     namespace = SimpleNamespace(
         SQSBackend=type("SQSBackend", (sqs.SQSBackend,), {}),
-        InvalidAttributeName=sqs.InvalidAttributeName,
-        unix_time=sqs.unix_time,
-        unix_time_millis=sqs.unix_time_millis,
+        InvalidAttributeName=InvalidAttributeName,
+        unix_time=unix_time,
+        unix_time_millis=unix_time_millis,
     )
     _lighten_sqs(namespace, time.time)
-    assert namespace.unix_time() == pytest.approx(sqs.unix_time(), abs=1.0)
-    assert namespace.unix_time_millis() == pytest.approx(sqs.unix_time_millis(), abs=1000.0)
+    assert namespace.unix_time() == pytest.approx(unix_time(), abs=1.0)
+    assert namespace.unix_time_millis() == pytest.approx(unix_time_millis(), abs=1000.0)
     return namespace.SQSBackend
 
 
@@ -59,7 +61,7 @@ def test_queue_attributes_are_what_moto_answers(names: list[str]) -> None:
 
 def test_an_unknown_attribute_name_is_still_refused() -> None:
     light = with_messages(lightened_backend_class()(DEFAULT_REGION, ACCOUNT_ID))
-    with pytest.raises(sqs.InvalidAttributeName):
+    with pytest.raises(InvalidAttributeName):
         light.get_queue_attributes("q", ["ApproximateNumberOfMessages", "NoSuchAttribute"])
 
 
