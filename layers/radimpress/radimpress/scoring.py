@@ -18,6 +18,7 @@ pins it to ``rouge_score`` on more than 10,000 pairs. :func:`score_pairs` hands 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -33,9 +34,13 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 Backend = Literal["auto", "rouge_score", "rouge_score_rs"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RougeScores:
-    """The F-measures of one (prediction, reference) pair, each in [0, 1]."""
+    """The F-measures of one (prediction, reference) pair, each in [0, 1].
+
+    Not frozen, though nothing should change one: a frozen dataclass's ``__init__`` costs more than the fast
+    path takes to score a short pair, and a nightly evaluation builds one per result.
+    """
 
     rouge1: float
     rouge2: float
@@ -124,7 +129,19 @@ def score_pairs(
     batch = getattr(scorer, "score_batch", None)
     if batch is None:
         return [_scores(scorer.score(reference, prediction)) for prediction, reference in listed]
-    results: list[Mapping[str, _Score]] = batch(
-        [reference for _, reference in listed], [prediction for prediction, _ in listed]
-    )
-    return [_scores(scores) for scores in results]
+    # Several small objects per pair (a dict and four named tuples from the fast path, one RougeScores),
+    # none of them in a reference cycle: the cyclic collector, which the allocations would otherwise set off
+    # again and again over everything the process holds, has nothing to find in them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        results: list[Mapping[str, _Score]] = batch(
+            [reference for _, reference in listed], [prediction for prediction, _ in listed]
+        )
+        return [
+            RougeScores(one.fmeasure, two.fmeasure, lcs.fmeasure, lcs_sum.fmeasure)
+            for one, two, lcs, lcs_sum in map(_METRICS, results)
+        ]
+    finally:
+        if collecting:
+            gc.enable()
