@@ -12,6 +12,11 @@ safety flags (:mod:`radimpress.safety`), or the engine's reason to abstain. ``ra
 every report of a file (or the bundled IU dev split) and prints the study's ROUGE table, the
 normal/abnormal split, the flag counts beside the radiologists' own and the abstentions
 (:mod:`radimpress.offline_eval`, which holds the logic). Both exit 0, or 2 on bad usage or configuration.
+
+``radimpress replay --bucket B --queue-url Q --date D`` sends the messages that failed at ingest on day D
+back to the ingest queue, as claim checks on their raw archive (:mod:`radimpress.replay`); ``--dry-run``
+only prints what it would send. It uses the AWS credentials and region of the environment. Exit 0 when
+everything selected was sent, 1 when the queue refused any, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -54,7 +60,79 @@ def _build_parser() -> argparse.ArgumentParser:
         help="environment variable holding the key for pseudonymous patient keys (adds patient_key)",
     )
     _add_draft_and_evaluate(commands)
+    _add_replay(commands)
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, not {text!r}") from None
+
+
+def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="send messages that failed at ingest back to the ingest queue (after a fix)",
+        description=(
+            "Select the ingest error records of the given days and send each archived message to the "
+            "ingest queue again as a claim check on its raw archive object. Reports drafted before are "
+            "deduplicated by the ingest function; a message that fails again rewrites its error record."
+        ),
+    )
+    replay.add_argument("--bucket", required=True, help="the data bucket (stack output DataBucketName)")
+    replay.add_argument("--queue-url", required=True, help="the ingest queue (stack output IngestQueueUrl)")
+    replay.add_argument(
+        "--date",
+        dest="days",
+        type=_day,
+        action="append",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="a day of error records (the errors/dt= partition), repeatable",
+    )
+    replay.add_argument(
+        "--error-type",
+        dest="error_types",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="only records of this error type (e.g. no_findings), repeatable",
+    )
+    replay.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
+    replay.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _replay(args: argparse.Namespace, out: TextIO) -> int:
+    from radimpress import replay  # noqa: PLC0415 - boto3 loads only for this command
+    from radimpress.adapters.s3 import S3ObjectStore  # noqa: PLC0415
+    from radimpress.adapters.sqs import SqsQueue  # noqa: PLC0415
+
+    store = S3ObjectStore(args.bucket)
+    plan = replay.plan_replay(store, args.days, error_types=args.error_types)
+    result = None if args.dry_run else replay.replay(plan, store, SqsQueue(args.queue_url))
+    summary: dict[str, object] = {
+        "error_records": plan.records,
+        "messages": len(plan.raw_keys),
+        "by_error_type": dict(sorted(plan.error_types.items())),
+        "skipped": dict(sorted(plan.skipped.items())),
+        "sent": None if result is None else result.sent,
+        "refused": None if result is None else list(result.refused),
+    }
+    if args.json:
+        out.write(json.dumps(summary) + "\n")
+    else:
+        types = ", ".join(f"{name} {n}" for name, n in sorted(plan.error_types.items())) or "none"
+        skipped = ", ".join(f"{name} {n}" for name, n in sorted(plan.skipped.items())) or "none"
+        out.write(f"error records: {plan.records}; messages to replay: {len(plan.raw_keys)} ({types})\n")
+        out.write(f"skipped: {skipped}\n")
+        if result is None:
+            out.write("dry run: nothing sent\n")
+        else:
+            out.write(f"sent: {result.sent}; refused by the queue: {len(result.refused)}\n")
+            out.writelines(f"  refused: {key}\n" for key in result.refused)
+    return 1 if result is not None and result.refused else 0
 
 
 def _engine_option(text: str) -> tuple[str, Any]:
@@ -245,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             return _draft(args, sys.stdout)
         if args.command == "evaluate":
             return _evaluate(args, sys.stdout)
+        if args.command == "replay":
+            return _replay(args, sys.stdout)
     except ConfigurationError as exc:
         parser.error(str(exc))
     parser.error(f"unknown command {args.command}")  # unreachable: argparse checks the choice

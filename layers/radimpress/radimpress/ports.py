@@ -8,7 +8,8 @@ inheriting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -17,8 +18,10 @@ from radimpress.errors import ObjectNotFoundError
 __all__ = [
     "Clock",
     "InferenceClient",
+    "MessageQueue",
     "ObjectNotFoundError",
     "ObjectStore",
+    "OutboundMessage",
     "SecretSource",
     "s3_uri",
     "split_s3_uri",
@@ -61,6 +64,22 @@ class InferenceClient(Protocol):
     def submit(
         self, endpoint_name: str, inference_id: str, input_location: str, content_type: str
     ) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message for a queue: its body and its string message attributes."""
+
+    body: str
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+class MessageQueue(Protocol):
+    """A queue messages are sent to (the ingest queue, for a replay). Sends what it can and returns the
+    indexes of the messages the queue refused; throttling and 5xx raise
+    :class:`~radimpress.errors.TransientError`."""
+
+    def send(self, messages: Sequence[OutboundMessage]) -> list[int]: ...
 
 
 class SecretSource(Protocol):

@@ -1,0 +1,56 @@
+"""SQS adapter of the :class:`~radimpress.ports.MessageQueue` port: ``SendMessageBatch``, ten at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from radimpress.adapters._aws import CONNECTION_ERRORS, client, is_transient
+from radimpress.errors import TransientError
+from radimpress.ports import OutboundMessage
+
+__all__ = ["SqsQueue"]
+
+_BATCH = 10  # SendMessageBatch's limit
+
+
+class SqsQueue:
+    """One queue by URL. A refused entry (``Failed`` in the response) is reported by index, not raised;
+    throttling, 5xx and connection failures raise TransientError; anything else propagates."""
+
+    def __init__(self, queue_url: str, *, sqs_client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._client = sqs_client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = client("sqs")
+        return self._client
+
+    def send(self, messages: Sequence[OutboundMessage]) -> list[int]:
+        refused: list[int] = []
+        for start in range(0, len(messages), _BATCH):
+            entries = [
+                {
+                    "Id": str(index),
+                    "MessageBody": message.body,
+                    "MessageAttributes": {
+                        name: {"DataType": "String", "StringValue": value}
+                        for name, value in message.attributes.items()
+                    },
+                }
+                for index, message in enumerate(messages[start : start + _BATCH], start)
+            ]
+            try:
+                response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            except ClientError as exc:
+                if is_transient(exc):
+                    raise TransientError("queue throttled or unavailable", where=self.queue_url) from exc
+                raise
+            except CONNECTION_ERRORS as exc:
+                raise TransientError("queue unreachable", where=self.queue_url) from exc
+            refused.extend(int(failed["Id"]) for failed in response.get("Failed", []))
+        return sorted(refused)
