@@ -635,6 +635,9 @@ def test_the_layer_is_built_by_its_makefile_from_the_requirements() -> None:
     assert "--platform manylinux2014_aarch64" in planned
     assert "--python-version 3.12" in planned
     assert '--target "/artifacts/python"' in planned
+    # and it ships bytecode for the handlers' packages (Lambda cannot write any to /opt)
+    assert "-m compileall" in planned and "--invalidation-mode unchecked-hash" in planned
+    assert all(name in planned for name in ("radimpress", "aws_lambda_powertools", "pydantic"))
     requirements = (REPO / "layers" / "radimpress" / "requirements.txt").read_text(encoding="utf-8")
     shipped = {
         re.split(r"[\[<>=~! ]", line, maxsplit=1)[0].lower()
