@@ -359,7 +359,7 @@ def test_the_registry_builds_consensus_by_default(tmp_path: Path) -> None:
 
 
 def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: ConsensusEngine) -> None:
-    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6591 overall, 0.3278
+    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6574 overall, 0.3525
     abnormal; 1-NN 0.6057 / 0.2610; constant 0.4537 / 0.1250). The overall target (0.60) is asserted as is;
     the abnormal target (0.40) is not reached, so the abnormal floor is set just under what is measured and
     above the 1-NN baseline: a regression fails this test."""
@@ -373,11 +373,11 @@ def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: Co
         if not is_normal_impression(pair.impression):
             abnormal.append(score)
     assert statistics.fmean(overall) >= 0.60
-    assert statistics.fmean(abnormal) >= 0.32
+    assert statistics.fmean(abnormal) >= 0.345
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3278"
+    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3525"
 )
 def test_abnormal_subset_target(split: Split, engine: ConsensusEngine) -> None:
     scores = [
