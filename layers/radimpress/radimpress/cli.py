@@ -17,6 +17,9 @@ normal/abnormal split, the flag counts beside the radiologists' own and the abst
 back to the ingest queue, as claim checks on their raw archive (:mod:`radimpress.replay`); ``--dry-run``
 only prints what it would send. It uses the AWS credentials and region of the environment. Exit 0 when
 everything selected was sent, 1 when the queue refused any, 2 on bad usage.
+
+``radimpress mllp --queue-url Q --bucket B`` listens for HL7 over MLLP (default port 2575) and puts every
+message on the ingest queue before acknowledging it (:mod:`radimpress.mllp`); it runs until interrupted.
 """
 
 from __future__ import annotations
@@ -61,7 +64,47 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_draft_and_evaluate(commands)
     _add_replay(commands)
+    _add_mllp(commands)
     return parser
+
+
+def _add_mllp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mllp = commands.add_parser(
+        "mllp",
+        help="listen for HL7 over MLLP and put each message on the ingest queue (ACK after queueing)",
+        description="An MLLP listener for interface engines: AA once queued, AR unreadable, AE retry.",
+    )
+    mllp.add_argument("--queue-url", required=True, help="the ingest queue (stack output IngestQueueUrl)")
+    mllp.add_argument("--bucket", required=True, help="the data bucket, for messages over 256 KB")
+    mllp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    mllp.add_argument("--port", type=int, default=2575, help="TCP port (default 2575, HL7's registered port)")
+
+
+def _mllp(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio  # noqa: PLC0415 - only this command runs an event loop
+
+    from radimpress.adapters.s3 import S3ObjectStore  # noqa: PLC0415 - boto3 loads only for this command
+    from radimpress.adapters.sqs import SqsQueue  # noqa: PLC0415
+    from radimpress.mllp import MllpGateway  # noqa: PLC0415
+
+    gateway = MllpGateway(SqsQueue(args.queue_url), S3ObjectStore(args.bucket))
+
+    async def serve() -> None:
+        server = await gateway.start(args.host, args.port)
+        addresses = ", ".join(str(sock.getsockname()[:2]) for sock in server.sockets)
+        out.write(f"listening for MLLP on {addresses}; messages go to {args.queue_url}\n")
+        out.flush()
+        async with server:
+            await server.serve_forever()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        stats = gateway.stats
+        out.write(
+            f"stopped: {stats.messages} messages on {stats.connections} connections, {stats.answered}\n"
+        )
+    return 0
 
 
 def _day(text: str) -> date:
@@ -325,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args, sys.stdout)
         if args.command == "replay":
             return _replay(args, sys.stdout)
+        if args.command == "mllp":
+            return _mllp(args, sys.stdout)
     except ConfigurationError as exc:
         parser.error(str(exc))
     parser.error(f"unknown command {args.command}")  # unreachable: argparse checks the choice

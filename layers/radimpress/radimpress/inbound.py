@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,11 +31,20 @@ from dataclasses import dataclass
 from radimpress.errors import EncodingError, UnreadableMessageError
 from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
 
-__all__ = ["CLAIM_CHECK_ATTRIBUTE", "CONTENT_ENCODING_ATTRIBUTE", "ClaimCheck", "resolve"]
+__all__ = [
+    "CLAIM_CHECK_ATTRIBUTE",
+    "CONTENT_ENCODING_ATTRIBUTE",
+    "SQS_BODY_LIMIT",
+    "ClaimCheck",
+    "resolve",
+    "sqs_text",
+]
 
 CONTENT_ENCODING_ATTRIBUTE = "content-encoding"
 CLAIM_CHECK_ATTRIBUTE = "claim-check"
 _EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
+SQS_BODY_LIMIT = 256 * 1024
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MAX_INFLATED = 64 * 1024 * 1024  # a gzip bomb stops here rather than exhausting the function's memory
 
 
@@ -44,6 +54,16 @@ class ClaimCheck:
 
     bucket: str
     key: str
+
+
+def sqs_text(payload: bytes) -> str | None:
+    """``payload`` as an SQS body when it is UTF-8 text of characters SQS accepts; ``None`` otherwise (the
+    producer then sends it base64-encoded, with ``content-encoding: base64``)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _NOT_SQS_TEXT.search(text) else text
 
 
 def resolve(body: str, attributes: Mapping[str, str | None], store: ObjectStore) -> bytes:

@@ -20,23 +20,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from radimpress.inbound import SQS_BODY_LIMIT, sqs_text
 from radimpress.samplefeed import FeedItem
 
 __all__ = ["EXTENDED_CLIENT_POINTER", "Encoded", "Producer", "Sent", "encode_payload"]
 
-SQS_BODY_LIMIT = 256 * 1024
 _BATCH_BYTES = 240 * 1024  # SendMessageBatch's 256 KB covers every entry and attribute: keep a margin
 _BATCH_ENTRIES = 10
 _DEPTH_EVERY = 1.0  # seconds between GetQueueAttributes calls while the producer waits for room
 EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
-_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -49,18 +47,9 @@ class Encoded:
     claimed: tuple[str, bytes] | None = None  # (key, object) to put in the bucket first
 
 
-def _sqs_text(payload: bytes) -> str | None:
-    """``payload`` as an SQS body when it is UTF-8 text of characters SQS accepts; ``None`` otherwise."""
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return None if _NOT_SQS_TEXT.search(text) else text
-
-
 def encode_payload(payload: bytes, *, bucket: str, claim_check_over: int = SQS_BODY_LIMIT) -> Encoded:
     """How a producer sends ``payload`` (see the module docstring)."""
-    text = _sqs_text(payload)
+    text = sqs_text(payload)
     attributes: dict[str, dict[str, str]] = {}
     encoding = "text"
     if text is None:

@@ -1,0 +1,106 @@
+"""MLLP framing and the gateway's queue-then-acknowledge rule, on in-memory fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from radimpress.errors import TransientError
+from radimpress.inbound import resolve
+from radimpress.mllp import FrameTooLargeError, MllpDecoder, MllpGateway, frame
+from radimpress.ports import OutboundMessage
+from tests.conftest import load_event
+from tests.fakes import InMemoryObjectStore
+
+ORU = load_event("feed/01-loinc_tx.hl7")
+LATIN1 = load_event("feed/13-latin1.hl7")
+
+
+@dataclass
+class FakeQueue:
+    refuse: bool = False
+    fail: TransientError | None = None
+    sent: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, messages: Sequence[OutboundMessage]) -> list[int]:
+        if self.fail is not None:
+            raise self.fail
+        if self.refuse:
+            return list(range(len(messages)))
+        self.sent.extend(messages)
+        return []
+
+
+def msa(ack: bytes) -> list[str]:
+    """MSA fields of a framed ACK."""
+    (message,) = MllpDecoder().feed(ack)
+    segment = next(s for s in message.decode().split("\r") if s.startswith("MSA"))
+    return segment.split("|")
+
+
+def test_frames_are_found_across_reads_and_junk_between_them_is_counted() -> None:
+    stream = b"junk" + frame(b"MSH|one") + b"\r\n" + frame(b"MSH|two") + frame(b"MSH|three")
+    decoder = MllpDecoder()
+    # one byte at a time: every boundary falls between reads somewhere, end blocks included
+    got = [m for i in range(len(stream)) for m in decoder.feed(stream[i : i + 1])]
+    assert got == [b"MSH|one", b"MSH|two", b"MSH|three"]
+    assert decoder.dropped_bytes == len(b"junk") + len(b"\r\n")
+
+
+@given(
+    st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\x0b", b"").replace(b"\x1c", b"")), max_size=6),
+    st.integers(1, 17),
+)
+def test_any_messages_in_any_chunking_come_back_whole(messages: list[bytes], chunk: int) -> None:
+    stream = b"".join(frame(m) for m in messages)
+    decoder = MllpDecoder()
+    got = [m for i in range(0, len(stream), chunk) for m in decoder.feed(stream[i : i + chunk])]
+    assert got == messages and decoder.dropped_bytes == 0
+
+
+def test_a_frame_past_the_limit_is_refused() -> None:
+    decoder = MllpDecoder(max_frame_bytes=10)
+    assert decoder.feed(frame(b"0123456789")) == [b"0123456789"]
+    with pytest.raises(FrameTooLargeError):
+        decoder.feed(b"\x0b" + b"x" * 11)
+
+
+def test_a_result_is_queued_then_acknowledged_aa() -> None:
+    queue, store = FakeQueue(), InMemoryObjectStore()
+    outcome, ack = MllpGateway(queue, store).accept(ORU)
+    assert outcome == "AA"
+    fields = msa(ack)
+    assert fields[1] == "AA" and fields[2] == "SYN000000001"  # MSA-2 echoes MSH-10
+    (message,) = queue.sent
+    assert resolve(message.body, dict(message.attributes), store) == ORU
+
+
+def test_bytes_sqs_cannot_carry_go_base64_and_big_ones_as_claim_checks() -> None:
+    queue, store = FakeQueue(), InMemoryObjectStore()
+    gateway = MllpGateway(queue, store, claim_check_over=4096)
+    big = ORU + b"OBX|2|TX|||" + b"x" * 8000 + b"\r"
+    assert gateway.accept(LATIN1)[0] == "AA"
+    assert gateway.accept(big)[0] == "AA"
+    small, claimed = queue.sent
+    assert small.attributes == {"content-encoding": "base64"}
+    assert "claim-check" in claimed.attributes and store.list("inbound/")
+    assert [resolve(m.body, dict(m.attributes), store) for m in queue.sent] == [LATIN1, big]
+
+
+def test_an_unreadable_message_is_queued_and_rejected_ar() -> None:
+    queue = FakeQueue()
+    outcome, ack = MllpGateway(queue, InMemoryObjectStore()).accept(b"not hl7 at all")
+    assert outcome == "AR" and msa(ack)[1] == "AR"
+    assert len(queue.sent) == 1  # archived and recorded downstream, nothing lost
+
+
+@pytest.mark.parametrize("queue", [FakeQueue(refuse=True), FakeQueue(fail=TransientError("throttled"))])
+def test_a_message_the_queue_did_not_take_is_answered_ae_so_the_sender_retries(queue: FakeQueue) -> None:
+    gateway = MllpGateway(queue, InMemoryObjectStore())
+    outcome, ack = gateway.accept(ORU)
+    assert outcome == "AE" and msa(ack)[1] == "AE"
+    assert gateway.stats.answered == {"AA": 0, "AE": 1, "AR": 0}
