@@ -359,7 +359,7 @@ def test_the_registry_builds_consensus_by_default(tmp_path: Path) -> None:
 
 
 def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: ConsensusEngine) -> None:
-    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6574 overall, 0.3525
+    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6583 overall, 0.3538
     abnormal; 1-NN 0.6057 / 0.2610; constant 0.4537 / 0.1250). The overall target (0.60) is asserted as is;
     the abnormal target (0.40) is not reached, so the abnormal floor is set just under what is measured and
     above the 1-NN baseline: a regression fails this test."""
@@ -377,7 +377,7 @@ def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: Co
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3525"
+    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3538"
 )
 def test_abnormal_subset_target(split: Split, engine: ConsensusEngine) -> None:
     scores = [
@@ -386,3 +386,21 @@ def test_abnormal_subset_target(split: Split, engine: ConsensusEngine) -> None:
         if not is_normal_impression(p.impression)
     ]
     assert statistics.fmean(scores) >= 0.40
+
+
+def test_a_held_out_report_is_explained_without_its_own_words() -> None:
+    # Given "opacity" in the findings and "pneumonia" in the impression of exactly three reports
+    rows = [
+        ("Right lower lobe opacity.", "Right lower lobe pneumonia."),
+        ("Left basilar opacity.", "Left basilar pneumonia."),
+        ("Patchy opacity at the base.", "Pneumonia at the base."),
+        ("Small nodule.", "Granuloma."),
+    ]
+    engine = ConsensusEngine(_pairs(rows), weights=(0.0,) * len(FEATURES))
+    words, by = frozenset({"pneumonia"}), frozenset({"opacity"})
+    # When "pneumonia" is explained by "opacity" / Then the association counts the three reports
+    assert engine._explained(words, by) > 0.15
+    # and with one of them held out (as while fitting) only two remain: below the 3-report minimum
+    assert engine._explained(words, by, holdout=0) == 0.0
+    # while holding out an unrelated report changes nothing
+    assert engine._explained(words, by, holdout=3) == engine._explained(words, by)

@@ -32,8 +32,8 @@ What the IU reports teach, and what the engine does with it:
    finding the findings only negate ("small effusion" for "no pleural effusion"), or negating one they
    assert, is skipped. Compositions copy the findings, so one always survives.
 
-Measured by ``bench/engine.py`` on the IU dev split, the index being its train part: ROUGE-L 0.6574 over
-all dev reports (1-NN retrieval 0.6057, the constant sentence 0.4537) and 0.3525 on the abnormal subset
+Measured by ``bench/engine.py`` on the IU dev split, the index being its train part: ROUGE-L 0.6583 over
+all dev reports (1-NN retrieval 0.6057, the constant sentence 0.4537) and 0.3538 on the abnormal subset
 (1-NN 0.2610, constant 0.1250); about 7 ms a draft on one core.
 
 The engine abstains when the findings are empty, when no indexed report shares a term, and when the best
@@ -136,55 +136,55 @@ FEATURES = (
 # fit_weights(load_split().train): every train report left out in turn, abnormal_weight 1.0; reproduce with
 # `python -m radimpress.engines.consensus` (about a minute and a half on one core).
 DEFAULT_WEIGHTS: tuple[float, ...] = (
-    -0.041792,  # bias
-    -0.149122,  # neighbour
-    0.025602,  # composed
-    0.016458,  # short
-    -0.001291,  # aligned
-    0.810967,  # consensus
-    -0.063672,  # votes
-    0.231371,  # similarity
-    0.051599,  # support
-    -0.002652,  # unsupported
+    -0.041571,  # bias
+    -0.111928,  # neighbour
+    0.025808,  # composed
+    0.016718,  # short
+    0.011522,  # aligned
+    0.769573,  # consensus
+    -0.086788,  # votes
+    0.157237,  # similarity
+    0.061474,  # support
+    -0.001718,  # unsupported
     0.000000,  # conflicts
-    0.047774,  # coverage
-    -0.007229,  # normal
-    0.106807,  # neighbours_abnormal
-    -0.173992,  # neighbours_abnormal*normal
-    0.084600,  # max_salience
-    0.068639,  # max_salience*normal
-    0.039086,  # included_salience
-    -0.007307,  # included_sentences
-    -0.013245,  # tail
-    0.002522,  # tail_first
-    0.021560,  # tail_first*neighbours_tail_first
-    0.009952,  # length
-    -0.001223,  # length^2
-    0.200601,  # consensus*neighbours_normal
-    -0.028590,  # coverage*neighbours_abnormal
-    0.043086,  # included_salience*composed
-    0.068848,  # max_salience*composed
-    -0.096750,  # neighbours_abnormal*composed
-    0.012827,  # numbered*neighbours_numbered
-    0.003246,  # numbered*neighbours_unnumbered
-    -0.028006,  # coverage*max_salience
-    -0.043983,  # salient_sentences*normal
-    -0.033214,  # salient_sentences
-    0.015633,  # coverage*salient_sentences
-    -0.075016,  # abnormal_consensus
-    0.030826,  # abnormal_consensus*composed
-    0.151162,  # similarity*neighbour
-    -0.144837,  # similarity^3*neighbour
-    -0.054989,  # votes*neighbour
-    -0.030963,  # similarity*max_salience*neighbour
-    -1.168625,  # consensus*max_salience
-    0.771944,  # abnormal_consensus*max_salience
-    0.014951,  # length*max_salience
-    -0.037328,  # included_sentences*max_salience
-    -0.056431,  # tail*max_salience
-    -0.001809,  # tail_first*max_salience
-    -0.007084,  # coverage*composed
-    0.069622,  # support*max_salience
+    0.019059,  # coverage
+    0.017709,  # normal
+    0.107180,  # neighbours_abnormal
+    -0.039667,  # neighbours_abnormal*normal
+    0.087750,  # max_salience
+    0.040529,  # max_salience*normal
+    0.036858,  # included_salience
+    -0.007196,  # included_sentences
+    -0.002228,  # tail
+    -0.007486,  # tail_first
+    0.021697,  # tail_first*neighbours_tail_first
+    0.011378,  # length
+    -0.001173,  # length^2
+    0.198996,  # consensus*neighbours_normal
+    -0.026769,  # coverage*neighbours_abnormal
+    0.036858,  # included_salience*composed
+    0.074897,  # max_salience*composed
+    -0.094979,  # neighbours_abnormal*composed
+    0.015407,  # numbered*neighbours_numbered
+    0.001731,  # numbered*neighbours_unnumbered
+    -0.027430,  # coverage*max_salience
+    0.001160,  # salient_sentences*normal
+    -0.034344,  # salient_sentences
+    0.023344,  # coverage*salient_sentences
+    -0.074819,  # abnormal_consensus
+    0.032795,  # abnormal_consensus*composed
+    0.154154,  # similarity*neighbour
+    -0.131489,  # similarity^3*neighbour
+    -0.054966,  # votes*neighbour
+    -0.038364,  # similarity*max_salience*neighbour
+    -1.168565,  # consensus*max_salience
+    0.772724,  # abnormal_consensus*max_salience
+    0.013492,  # length*max_salience
+    -0.036948,  # included_sentences*max_salience
+    -0.055333,  # tail*max_salience
+    -0.000852,  # tail_first*max_salience
+    -0.006652,  # coverage*composed
+    0.062752,  # support*max_salience
 )
 
 _TOKEN = re.compile(r"[a-z0-9]+")  # rouge_score's tokenizer: lowercase ASCII letters and digits
@@ -590,16 +590,17 @@ class ConsensusEngine:
 
     # --- what the index teaches ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _learn_associations(reports: Sequence[ReportPair]) -> dict[str, dict[str, float]]:
+    def _learn_associations(self, reports: Sequence[ReportPair]) -> dict[str, dict[str, float]]:
         """impression word -> {findings word: Dice coefficient}, over the reports' asserted content.
 
         Counted over the findings sentences that report something and the impression sentences that are
-        not normal statements; kept when the pair co-occurs in at least 3 reports with Dice >= 0.15.
+        not normal statements; kept when the pair co-occurs in at least 3 reports with Dice >= 0.15. The
+        counts are kept too, so that a report held out while fitting is explained without its own words.
         """
         findings_count: Counter[str] = Counter()
         impression_count: Counter[str] = Counter()
         both: Counter[tuple[str, str]] = Counter()
+        self._report_words: list[tuple[frozenset[str], frozenset[str]]] = []
         for report in reports:
             findings_words: set[str] = set()
             for sentence in split_sentences(report.findings):
@@ -612,6 +613,12 @@ class ConsensusEngine:
             findings_count.update(findings_words)
             impression_count.update(impression_words)
             both.update((f, i) for f in findings_words for i in impression_words if f != i)
+            self._report_words.append((frozenset(findings_words), frozenset(impression_words)))
+        self._findings_count, self._impression_count, self._pair_count = (
+            findings_count,
+            impression_count,
+            both,
+        )
         associations: dict[str, dict[str, float]] = defaultdict(dict)
         for (f, i), n in sorted(both.items()):
             if n >= 3:
@@ -620,14 +627,30 @@ class ConsensusEngine:
                     associations[i][f] = dice
         return dict(associations)
 
-    def _explained(self, words_: frozenset[str], by: frozenset[str]) -> float:
-        """How much of ``words_`` ``by`` accounts for: 1 per shared word, else the word's best association."""
+    def _association(self, word: str, other: str, holdout: int) -> float:
+        """The Dice of (findings ``other``, impression ``word``) as if report ``holdout`` were not indexed."""
+        findings_words, impression_words = self._report_words[holdout]
+        n = self._pair_count.get((other, word), 0) - (other in findings_words and word in impression_words)
+        if n < 3:
+            return 0.0
+        total = (self._findings_count[other] - (other in findings_words)) + (
+            self._impression_count[word] - (word in impression_words)
+        )
+        dice = 2.0 * n / total
+        return dice if dice >= 0.15 else 0.0
+
+    def _explained(self, words_: frozenset[str], by: frozenset[str], holdout: int | None = None) -> float:
+        """How much of ``words_`` ``by`` accounts for: 1 per shared word, else the word's best association
+        (learned without report ``holdout``'s own words when one is held out, as while fitting)."""
         if not words_:
             return 0.0
         total = 0.0
+        own = self._report_words[holdout] if holdout is not None else None
         for word in words_:
             if word in by:
                 total += 1.0
+            elif holdout is not None and own is not None and (word in own[1] or not own[0].isdisjoint(by)):
+                total += max((self._association(word, other, holdout) for other in by), default=0.0)
             elif (associated := self._associations.get(word)) is not None:
                 total += max((associated.get(other, 0.0) for other in by), default=0.0)
         return total / len(words_)
@@ -698,7 +721,10 @@ class ConsensusEngine:
             reflected_total += weight * (entry.reflected - own_counts[key, True])
             for phrase, times in entry.phrases.items():
                 left = times - own_phrases[key][phrase]
-                if left > 0 and self._explained(_content(state(phrase).asserted), sentence_words) >= 0.5:
+                if (
+                    left > 0
+                    and self._explained(_content(state(phrase).asserted), sentence_words, holdout) >= 0.5
+                ):
                     phrases[phrase] += weight * left
         salience = reflected_total / total if total else 0.0
         return salience, (_mbr(phrases) if phrases else None)
@@ -823,10 +849,14 @@ class ConsensusEngine:
             )
             statement = state(text)
             content = _content(statement.asserted)
-            support = self._explained(content, facts.asserted_content)
+            support = self._explained(content, facts.asserted_content, holdout)
             conflicts = len(finding_concepts(statement.asserted) & facts.negated_concepts)
             coverage = (
-                sum(1 for words_ in salient if words_ & content or self._explained(words_, content) > 0)
+                sum(
+                    1
+                    for words_ in salient
+                    if words_ & content or self._explained(words_, content, holdout) > 0
+                )
                 / len(salient)
                 if salient
                 else 0.0
@@ -1099,8 +1129,10 @@ def fit_weights(
     """Scorer weights learned from ``pairs`` by leave-one-out, never from the reports drafted later.
 
     Each report (or ``sample`` of them, drawn with ``random.Random(seed)``) is drafted by an engine over
-    all of ``pairs`` that skips the reports with the same normalised findings and the report's own sentence
-    statistics (the word associations keep it: a small, documented leak). The weights start from least
+    all of ``pairs`` that skips the reports with the same normalised findings, the report's own sentence
+    statistics and its own words in the findings-impression associations (so the features seen while
+    fitting are those a new report gets; only re-grounding still uses the full associations). The weights
+    start from least
     squares on every candidate's ROUGE-L (``ridge`` on the diagonal), then :func:`_coordinate_ascent`
     maximises the mean ROUGE-L of the chosen drafts plus ``abnormal_weight`` times that mean on the
     abnormal impressions (the drafts that matter most; 0 optimises the overall mean alone).
