@@ -636,8 +636,9 @@ def test_the_layer_is_built_by_its_makefile_from_the_requirements() -> None:
     assert "--python-version 3.12" in planned
     assert '--target "/artifacts/python"' in planned
     # and it ships bytecode for the handlers' packages (Lambda cannot write any to /opt)
-    assert "-m compileall" in planned and "--invalidation-mode unchecked-hash" in planned
-    assert all(name in planned for name in ("radimpress", "aws_lambda_powertools", "pydantic"))
+    (compiling,) = [line for line in planned.replace("\\\n", " ").splitlines() if "-m compileall" in line]
+    assert "--invalidation-mode unchecked-hash" in compiling
+    assert all(name in compiling for name in ("radimpress", "aws_lambda_powertools", "pydantic"))
     requirements = (REPO / "layers" / "radimpress" / "requirements.txt").read_text(encoding="utf-8")
     shipped = {
         re.split(r"[\[<>=~! ]", line, maxsplit=1)[0].lower()

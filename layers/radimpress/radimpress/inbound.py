@@ -34,6 +34,7 @@ from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
 __all__ = [
     "CLAIM_CHECK_ATTRIBUTE",
     "CONTENT_ENCODING_ATTRIBUTE",
+    "EXTENDED_CLIENT_POINTER",
     "SQS_BODY_LIMIT",
     "ClaimCheck",
     "resolve",
@@ -42,7 +43,7 @@ __all__ = [
 
 CONTENT_ENCODING_ATTRIBUTE = "content-encoding"
 CLAIM_CHECK_ATTRIBUTE = "claim-check"
-_EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
+EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
 SQS_BODY_LIMIT = 256 * 1024
 _NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MAX_INFLATED = 64 * 1024 * 1024  # a gzip bomb stops here rather than exhausting the function's memory
@@ -98,7 +99,7 @@ def _pointer(document: object) -> ClaimCheck | None:
     if isinstance(document, dict) and set(document) == {"s3_claim_check"}:
         target = document["s3_claim_check"]
         bucket, key = (target.get("bucket"), target.get("key")) if isinstance(target, dict) else (None, None)
-    elif isinstance(document, list) and len(document) == 2 and document[0] == _EXTENDED_CLIENT_POINTER:
+    elif isinstance(document, list) and len(document) == 2 and document[0] == EXTENDED_CLIENT_POINTER:
         target = document[1]
         bucket, key = (
             (target.get("s3BucketName"), target.get("s3Key")) if isinstance(target, dict) else (None, None)

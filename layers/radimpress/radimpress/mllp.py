@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -109,13 +108,11 @@ class MllpGateway:
         *,
         claim_check_over: int = SQS_BODY_LIMIT,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
-        ack: Callable[..., str] = build_ack,
     ) -> None:
         self.queue = queue
         self.store = store
         self.claim_check_over = claim_check_over
         self.max_frame_bytes = max_frame_bytes
-        self._ack = ack
         self.stats = GatewayStats()
 
     def message_for(self, payload: bytes) -> OutboundMessage:
@@ -137,21 +134,21 @@ class MllpGateway:
         self.stats.messages += 1
         try:
             read_header(payload)
-            readable: ReportError | None = None
+            unreadable: ReportError | None = None
         except ReportError as exc:
-            readable = exc
+            unreadable = exc
+        outcome: Outcome = "AE"
         try:
             refused = self.queue.send([self.message_for(payload)])
         except TransientError as exc:
-            outcome: Outcome = "AE"
-            error: ReportError | None = None
             logger.warning("message not queued", error_type=exc.code, size=len(payload))
         else:
-            outcome, error = ("AE", None) if refused else (("AR", readable) if readable else ("AA", None))
             if refused:
                 logger.warning("message refused by the queue", size=len(payload))
+            else:
+                outcome = "AA" if unreadable is None else "AR"
         self.stats.answered[outcome] += 1
-        ack = self._ack(payload, error=error, code=outcome)
+        ack = build_ack(payload, error=unreadable if outcome == "AR" else None, code=outcome)
         return outcome, frame(ack.encode("utf-8"))
 
     async def serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from radimpress.inbound import CLAIM_CHECK_ATTRIBUTE
-from radimpress.ports import MessageQueue, ObjectNotFoundError, ObjectStore, OutboundMessage, s3_uri
+from radimpress.ports import MessageQueue, ObjectStore, OutboundMessage, s3_uri
 from radimpress.records import ErrorRecord, partition
 
 __all__ = ["ReplayPlan", "ReplayResult", "plan_replay", "replay"]
@@ -56,7 +56,7 @@ class ReplayResult:
 
 def plan_replay(store: ObjectStore, days: Iterable[date], *, error_types: Iterable[str] = ()) -> ReplayPlan:
     """The ingest error records of ``days`` (of ``error_types`` only, when given), one entry per archived
-    message. Reads the records and checks each archive object exists; sends nothing."""
+    message. Reads the records and lists each archive object to check it exists; sends nothing."""
     wanted = frozenset(error_types)
     seen: set[str] = set()
     raw_keys: list[str] = []
@@ -89,9 +89,7 @@ def _skip_reason(
         return SKIP_NO_RAW
     if record.raw_key in seen:
         return SKIP_SAME_MESSAGE  # one message, several failed reports: send it once
-    try:
-        store.get(record.raw_key)
-    except ObjectNotFoundError:
+    if record.raw_key not in store.list(record.raw_key):  # a listing, not a download of the message
         return SKIP_RAW_MISSING
     return None
 

@@ -138,10 +138,7 @@ def score_pairs(
         results: list[Mapping[str, _Score]] = batch(
             [reference for _, reference in listed], [prediction for prediction, _ in listed]
         )
-        return [
-            RougeScores(one.fmeasure, two.fmeasure, lcs.fmeasure, lcs_sum.fmeasure)
-            for one, two, lcs, lcs_sum in map(_METRICS, results)
-        ]
+        return [_scores(scores) for scores in results]
     finally:
         if collecting:
             gc.enable()

@@ -476,6 +476,66 @@ _KINDS = ("neighbour", "composed", "short", "aligned")
 
 
 @dataclass(frozen=True, slots=True)
+class _Cooccurrence:
+    """Which findings words and impression words the indexed reports assert together.
+
+    Counted over the findings sentences that report something and the impression sentences that are not
+    normal statements. A (findings word, impression word) pair is associated when it co-occurs in at least
+    3 reports with Dice >= 0.15; :meth:`dice` can leave one report out, so a report held out while fitting
+    is explained without its own words.
+    """
+
+    findings: Counter[str]
+    impression: Counter[str]
+    pairs: Counter[tuple[str, str]]
+    reports: tuple[tuple[frozenset[str], frozenset[str]], ...]  # per report: (findings, impression) words
+
+    @classmethod
+    def count(cls, reports: Sequence[ReportPair]) -> _Cooccurrence:
+        findings: Counter[str] = Counter()
+        impression: Counter[str] = Counter()
+        pairs: Counter[tuple[str, str]] = Counter()
+        words: list[tuple[frozenset[str], frozenset[str]]] = []
+        for report in reports:
+            findings_words: set[str] = set()
+            for sentence in split_sentences(report.findings):
+                if _reports_something(sentence):
+                    findings_words |= _content(state(sentence).asserted)
+            impression_words: set[str] = set()
+            for sentence in split_sentences(report.impression):
+                if not is_normal_impression(sentence):
+                    impression_words |= _content(state(sentence).asserted)
+            findings.update(findings_words)
+            impression.update(impression_words)
+            pairs.update((f, i) for f in findings_words for i in impression_words if f != i)
+            words.append((frozenset(findings_words), frozenset(impression_words)))
+        return cls(findings, impression, pairs, tuple(words))
+
+    def dice(self, finding: str, impression: str, *, without: int | None = None) -> float:
+        """The pair's Dice coefficient, 0 if not associated; ``without``: as if that report were not there."""
+        n, total = (
+            self.pairs.get((finding, impression), 0),
+            self.findings[finding] + self.impression[impression],
+        )
+        if without is not None:
+            own_findings, own_impression = self.reports[without]
+            n -= finding in own_findings and impression in own_impression
+            total -= (finding in own_findings) + (impression in own_impression)
+        if n < 3:
+            return 0.0
+        dice = 2.0 * n / total
+        return dice if dice >= 0.15 else 0.0
+
+    def associations(self) -> dict[str, dict[str, float]]:
+        """impression word -> {findings word: Dice} for every associated pair."""
+        associated: dict[str, dict[str, float]] = defaultdict(dict)
+        for finding, impression in sorted(self.pairs):
+            if (dice := self.dice(finding, impression)) > 0.0:
+                associated[impression][finding] = dice
+        return dict(associated)
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A draft the engine considered, its features (in :data:`FEATURES` order) and its score."""
 
@@ -572,7 +632,8 @@ class ConsensusEngine:
             )
             self._groups[normalise_findings(report.findings)].append((number, prior))
         self._report_index = _Index(list(self._groups))
-        self._associations = self._learn_associations(reports)
+        self._cooccurrence = _Cooccurrence.count(reports)
+        self._associations = self._cooccurrence.associations()
         self._sentences, self._contributions = self._learn_sentences(reports)
         self._sentence_index = _Index(list(self._sentences))
 
@@ -590,67 +651,20 @@ class ConsensusEngine:
 
     # --- what the index teaches ---------------------------------------------------------------------------
 
-    def _learn_associations(self, reports: Sequence[ReportPair]) -> dict[str, dict[str, float]]:
-        """impression word -> {findings word: Dice coefficient}, over the reports' asserted content.
-
-        Counted over the findings sentences that report something and the impression sentences that are
-        not normal statements; kept when the pair co-occurs in at least 3 reports with Dice >= 0.15. The
-        counts are kept too, so that a report held out while fitting is explained without its own words.
-        """
-        findings_count: Counter[str] = Counter()
-        impression_count: Counter[str] = Counter()
-        both: Counter[tuple[str, str]] = Counter()
-        self._report_words: list[tuple[frozenset[str], frozenset[str]]] = []
-        for report in reports:
-            findings_words: set[str] = set()
-            for sentence in split_sentences(report.findings):
-                if _reports_something(sentence):
-                    findings_words |= _content(state(sentence).asserted)
-            impression_words: set[str] = set()
-            for sentence in split_sentences(report.impression):
-                if not is_normal_impression(sentence):
-                    impression_words |= _content(state(sentence).asserted)
-            findings_count.update(findings_words)
-            impression_count.update(impression_words)
-            both.update((f, i) for f in findings_words for i in impression_words if f != i)
-            self._report_words.append((frozenset(findings_words), frozenset(impression_words)))
-        self._findings_count, self._impression_count, self._pair_count = (
-            findings_count,
-            impression_count,
-            both,
-        )
-        associations: dict[str, dict[str, float]] = defaultdict(dict)
-        for (f, i), n in sorted(both.items()):
-            if n >= 3:
-                dice = 2.0 * n / (findings_count[f] + impression_count[i])
-                if dice >= 0.15:
-                    associations[i][f] = dice
-        return dict(associations)
-
-    def _association(self, word: str, other: str, holdout: int) -> float:
-        """The Dice of (findings ``other``, impression ``word``) as if report ``holdout`` were not indexed."""
-        findings_words, impression_words = self._report_words[holdout]
-        n = self._pair_count.get((other, word), 0) - (other in findings_words and word in impression_words)
-        if n < 3:
-            return 0.0
-        total = (self._findings_count[other] - (other in findings_words)) + (
-            self._impression_count[word] - (word in impression_words)
-        )
-        dice = 2.0 * n / total
-        return dice if dice >= 0.15 else 0.0
-
     def _explained(self, words_: frozenset[str], by: frozenset[str], holdout: int | None = None) -> float:
         """How much of ``words_`` ``by`` accounts for: 1 per shared word, else the word's best association
         (learned without report ``holdout``'s own words when one is held out, as while fitting)."""
         if not words_:
             return 0.0
         total = 0.0
-        own = self._report_words[holdout] if holdout is not None else None
+        own = self._cooccurrence.reports[holdout] if holdout is not None else None
         for word in words_:
             if word in by:
                 total += 1.0
-            elif holdout is not None and own is not None and (word in own[1] or not own[0].isdisjoint(by)):
-                total += max((self._association(word, other, holdout) for other in by), default=0.0)
+            elif own is not None and (word in own[1] or not own[0].isdisjoint(by)):
+                total += max(
+                    (self._cooccurrence.dice(other, word, without=holdout) for other in by), default=0.0
+                )
             elif (associated := self._associations.get(word)) is not None:
                 total += max((associated.get(other, 0.0) for other in by), default=0.0)
         return total / len(words_)
@@ -872,13 +886,13 @@ class ConsensusEngine:
             tail_first = float(tail_position == _TAIL_BEFORE)
             features = (
                 1.0,
-                float(kind == _NEIGHBOUR),
+                neighbour,
                 float(kind == _COMPOSED),
                 float(kind == _SHORT),
                 float(kind == _ALIGNED),
                 consensus,
-                weights.get(text, 0.0) / total,
-                similarity.get(text, 0.0),
+                votes,
+                nearness,
                 support,
                 len(content) * (1.0 - support),
                 float(conflicts),
@@ -890,9 +904,9 @@ class ConsensusEngine:
                 max_salience * is_normal,
                 included,
                 float(size),
-                float(tail_position != _NO_TAIL),
-                float(tail_position == _TAIL_BEFORE),
-                float(tail_position == _TAIL_BEFORE) * before_share,
+                has_tail,
+                tail_first,
+                tail_first * before_share,
                 length,
                 length * length,
                 consensus * (1.0 - abnormal_share),

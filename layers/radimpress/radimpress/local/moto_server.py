@@ -172,8 +172,6 @@ def _lighten() -> None:
     """Take per-request costs out of moto's server without changing any response.
 
     * werkzeug's access log line (formatted and written for every request);
-    * HTTP/1.0, under which every request opens a TCP connection and a server thread: HTTP/1.1 keeps
-      botocore's pooled connections alive;
     * ``moto.backends.list_of_moto_modules``, which lists moto's package directory and stats each entry on
       every request to match the Host header; the directory does not change while the server runs;
     * SQS, where ``get_queue_attributes`` recomputes every attribute (a scan of the queue per approximate
@@ -196,7 +194,6 @@ def _lighten() -> None:
         backends.list_of_moto_modules = lambda: modules
     if hasattr(WSGIRequestHandler, "log_request"):
         WSGIRequestHandler.log_request = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"
     _lighten_sqs(sqs, time.time)
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from radimpress.inbound import SQS_BODY_LIMIT, sqs_text
+from radimpress.inbound import EXTENDED_CLIENT_POINTER, SQS_BODY_LIMIT, sqs_text
 from radimpress.samplefeed import FeedItem
 
 __all__ = ["EXTENDED_CLIENT_POINTER", "Encoded", "Producer", "Sent", "encode_payload"]
@@ -34,7 +34,6 @@ __all__ = ["EXTENDED_CLIENT_POINTER", "Encoded", "Producer", "Sent", "encode_pay
 _BATCH_BYTES = 240 * 1024  # SendMessageBatch's 256 KB covers every entry and attribute: keep a margin
 _BATCH_ENTRIES = 10
 _DEPTH_EVERY = 1.0  # seconds between GetQueueAttributes calls while the producer waits for room
-EXTENDED_CLIENT_POINTER = "software.amazon.payloadoffloading.PayloadS3Pointer"
 
 
 @dataclass(frozen=True)
