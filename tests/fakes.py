@@ -7,18 +7,33 @@ against moto). Imported as ``tests.fakes`` (pytest's ``pythonpath = ["."]``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from radimpress.errors import RadimpressError
+from radimpress.errors import RadimpressError, TransientError
 from radimpress.ingest import Submit, SubmitReceipt
-from radimpress.ports import ObjectNotFoundError, split_s3_uri
+from radimpress.ports import ObjectNotFoundError, OutboundMessage, split_s3_uri
 from radimpress.records import ResultRecord, SubmissionRecord
 
 BUCKET = "radimpress-data-test"
 TABLE = "radimpress-idempotency-test"
 ENDPOINT = "radimpress-dev-endpoint"
+
+
+@dataclass
+class InMemoryQueue:
+    """Keeps what it is sent; refuses the messages whose index is in ``refuse``; ``fail`` raises instead."""
+
+    refuse: frozenset[int] = frozenset()
+    fail: TransientError | None = None
+    sent: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, messages: Sequence[OutboundMessage]) -> list[int]:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.extend(m for i, m in enumerate(messages) if i not in self.refuse)
+        return sorted(self.refuse & set(range(len(messages))))
 
 
 @dataclass

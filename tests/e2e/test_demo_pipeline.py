@@ -56,7 +56,7 @@ def _results(bucket: Path) -> list[dict[str, object]]:
 
 
 def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(
-    run: tuple[DemoReport, Path],
+    run: tuple[DemoReport, Path], feed: list[FeedItem]
 ) -> None:
     # Given the demo pipeline run on 200 report messages
     report, _bucket = run
@@ -68,6 +68,10 @@ def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(
     assert report.by_encoding.get("text", 0) > 0
     assert report.by_encoding.get("base64", 0) > 0
     assert sum(n for name, n in report.by_encoding.items() if name.startswith("claim-check")) > 0
+    # And every tenth payload was POSTed to the HTTPS entry point, which queued each before its ACK
+    posted = report.by_encoding.get("https", 0)
+    assert posted == sum(1 for index, item in enumerate(feed) if index % 10 == 9 and item.payload)
+    assert report.https_answers.get("AA", 0) + report.https_answers.get("AR", 0) == posted
     # And the stack it ran on held every resource of the template, created in moto or stood in for
     template = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
     assert report.created + report.stood_in == len(template["Resources"])

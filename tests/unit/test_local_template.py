@@ -29,6 +29,21 @@ ENDPOINT_RESOURCES = {
     "InferenceTopicsPolicy",
     "EndpointBacklogAgeAlarm",
 }
+HTTPS_RESOURCES = {
+    "HttpsApi",
+    "HttpsApiAccessLogGroup",
+    "ApiGatewayCloudWatchRole",
+    "ApiGatewayAccount",
+    "HttpsIngestFunction",
+    "HttpsIngestFunctionLogGroup",
+    "HttpsIngestFunctionErrorsAlarm",
+    "HttpsApi5xxAlarm",
+}
+HTTPS_INPUTS = {
+    "HttpsDomainName": "hl7.example.org",
+    "HttpsCertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/abc",
+    "HttpsTruststoreUri": "s3://truststores/engines.pem",
+}
 ENDPOINT_INPUTS = {
     "ModelDataUrl": "s3://model-artifacts/flan-t5-xl/model.tar.gz",
     "ImageUri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.1-gpu-py310",
@@ -122,9 +137,8 @@ def test_the_real_template_loads_with_its_sub_escapes_intact(template: dict[str,
 def test_an_existing_endpoint_turns_the_sagemaker_resources_off(template: dict[str, Any]) -> None:
     # Given an existing endpoint name and every resource created
     physical, attributes = _created(template)
-    plan = resolve(
-        template, {"ExistingEndpointName": "radimpress-local"}, physical, attributes, REGION, ACCOUNT
-    )
+    parameters = {"ExistingEndpointName": "radimpress-local", **HTTPS_INPUTS}
+    plan = resolve(template, parameters, physical, attributes, REGION, ACCOUNT)
     # Then the endpoint resources are off and everything else is on
     assert plan.conditions["CreateEndpoint"] is False
     assert {r.logical_id for r in plan.resources.values() if not r.enabled} == ENDPOINT_RESOURCES
@@ -136,6 +150,24 @@ def test_an_existing_endpoint_turns_the_sagemaker_resources_off(template: dict[s
     (invoke,) = [s for s in statements["Statement"] if s["Action"] == "sagemaker:InvokeEndpointAsync"]
     assert invoke["Resource"] == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/radimpress-local"
     assert plan.outputs["EndpointName"] == "radimpress-local"
+
+
+def test_the_https_entry_point_exists_only_with_a_domain_name(template: dict[str, Any]) -> None:
+    # Given every resource created
+    physical, attributes = _created(template)
+    # When no custom domain is given / Then the HTTPS entry point and only it is off, outputs included
+    plain = resolve(template, ENDPOINT_INPUTS, physical, attributes, REGION, ACCOUNT)
+    assert plain.conditions["CreateHttpsEntry"] is False
+    assert {r.logical_id for r in plain.resources.values() if not r.enabled} == HTTPS_RESOURCES
+    assert "HttpsEntryUrl" not in plain.outputs
+    # When one is given / Then it is on, and engines POST to the domain
+    https = resolve(template, {**ENDPOINT_INPUTS, **HTTPS_INPUTS}, physical, attributes, REGION, ACCOUNT)
+    assert all(r.enabled for r in https.resources.values())
+    assert https.outputs["HttpsEntryUrl"] == "https://hl7.example.org/messages"
+    # And the function feeds the ingest queue, with claim checks in the bucket
+    environment = https.function_environment("HttpsIngestFunction")
+    assert environment["INGEST_QUEUE_URL"] == "phys-ingestqueue"
+    assert environment["BUCKET_NAME"] == "phys-databucket"
 
 
 def test_the_ingest_environment_names_the_created_resources_and_merges_globals(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,27 +9,11 @@ from hypothesis import strategies as st
 from radimpress.errors import TransientError
 from radimpress.inbound import resolve
 from radimpress.mllp import FrameTooLargeError, MllpDecoder, MllpGateway, frame
-from radimpress.ports import OutboundMessage
 from tests.conftest import load_event
-from tests.fakes import InMemoryObjectStore
+from tests.fakes import InMemoryObjectStore, InMemoryQueue
 
 ORU = load_event("feed/01-loinc_tx.hl7")
 LATIN1 = load_event("feed/13-latin1.hl7")
-
-
-@dataclass
-class FakeQueue:
-    refuse: bool = False
-    fail: TransientError | None = None
-    sent: list[OutboundMessage] = field(default_factory=list)
-
-    def send(self, messages: Sequence[OutboundMessage]) -> list[int]:
-        if self.fail is not None:
-            raise self.fail
-        if self.refuse:
-            return list(range(len(messages)))
-        self.sent.extend(messages)
-        return []
 
 
 def msa(ack: bytes) -> list[str]:
@@ -70,7 +51,7 @@ def test_a_frame_past_the_limit_is_refused() -> None:
 
 
 def test_a_result_is_queued_then_acknowledged_aa() -> None:
-    queue, store = FakeQueue(), InMemoryObjectStore()
+    queue, store = InMemoryQueue(), InMemoryObjectStore()
     outcome, ack = MllpGateway(queue, store).accept(ORU)
     assert outcome == "AA"
     fields = msa(ack)
@@ -80,7 +61,7 @@ def test_a_result_is_queued_then_acknowledged_aa() -> None:
 
 
 def test_bytes_sqs_cannot_carry_go_base64_and_big_ones_as_claim_checks() -> None:
-    queue, store = FakeQueue(), InMemoryObjectStore()
+    queue, store = InMemoryQueue(), InMemoryObjectStore()
     gateway = MllpGateway(queue, store, claim_check_over=4096)
     big = ORU + b"OBX|2|TX|||" + b"x" * 8000 + b"\r"
     assert gateway.accept(LATIN1)[0] == "AA"
@@ -92,14 +73,16 @@ def test_bytes_sqs_cannot_carry_go_base64_and_big_ones_as_claim_checks() -> None
 
 
 def test_an_unreadable_message_is_queued_and_rejected_ar() -> None:
-    queue = FakeQueue()
+    queue = InMemoryQueue()
     outcome, ack = MllpGateway(queue, InMemoryObjectStore()).accept(b"not hl7 at all")
     assert outcome == "AR" and msa(ack)[1] == "AR"
     assert len(queue.sent) == 1  # archived and recorded downstream, nothing lost
 
 
-@pytest.mark.parametrize("queue", [FakeQueue(refuse=True), FakeQueue(fail=TransientError("throttled"))])
-def test_a_message_the_queue_did_not_take_is_answered_ae_so_the_sender_retries(queue: FakeQueue) -> None:
+@pytest.mark.parametrize(
+    "queue", [InMemoryQueue(refuse=frozenset({0})), InMemoryQueue(fail=TransientError("throttled"))]
+)
+def test_a_message_the_queue_did_not_take_is_answered_ae_so_the_sender_retries(queue: InMemoryQueue) -> None:
     gateway = MllpGateway(queue, InMemoryObjectStore())
     outcome, ack = gateway.accept(ORU)
     assert outcome == "AE" and msa(ack)[1] == "AE"

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from radimpress.inbound import resolve
-from radimpress.ports import OutboundMessage
 from radimpress.records import ErrorRecord, error_key, raw_key
 from radimpress.replay import (
     SKIP_NO_RAW,
@@ -19,21 +16,9 @@ from radimpress.replay import (
     plan_replay,
     replay,
 )
-from tests.fakes import InMemoryObjectStore
+from tests.fakes import InMemoryObjectStore, InMemoryQueue
 
 DAY = date(2026, 11, 29)
-
-
-@dataclass
-class FakeQueue:
-    """Keeps what it is sent; refuses the messages whose index is in ``refuse``."""
-
-    refuse: frozenset[int] = frozenset()
-    sent: list[OutboundMessage] = field(default_factory=list)
-
-    def send(self, messages: Sequence[OutboundMessage]) -> list[int]:
-        self.sent.extend(m for i, m in enumerate(messages) if i not in self.refuse)
-        return sorted(self.refuse & set(range(len(messages))))
 
 
 def record(
@@ -97,7 +82,7 @@ def test_replayed_messages_are_claim_checks_that_resolve_to_the_archived_bytes()
         record(store, b"MSH|two", identity="bb#1"),
     }
     plan = plan_replay(store, [DAY])
-    queue = FakeQueue(refuse=frozenset({1}))
+    queue = InMemoryQueue(refuse=frozenset({1}))
     # When replayed
     result = replay(plan, store, queue)
     # Then the refused one is reported by its archive key and the other was sent
@@ -109,6 +94,6 @@ def test_replayed_messages_are_claim_checks_that_resolve_to_the_archived_bytes()
 
 
 def test_nothing_to_replay_sends_nothing() -> None:
-    queue = FakeQueue()
+    queue = InMemoryQueue()
     result = replay(plan_replay(InMemoryObjectStore(), [DAY]), InMemoryObjectStore(), queue)
     assert (result.sent, result.refused, queue.sent) == (0, (), [])

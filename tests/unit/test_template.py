@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint, lint_file
 
-from radimpress.config import CompletionSettings, IngestSettings, NightlySettings
+from radimpress.config import CompletionSettings, HttpsIntakeSettings, IngestSettings, NightlySettings
 from radimpress.local.template import load_template, resolve
 from radimpress.records import RESULT_FIELDS, ErrorRecord
 
@@ -29,6 +29,11 @@ TEMPLATE = load_template(TEMPLATE_PATH)
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text(encoding="utf-8"))
 DEPLOY_ENVIRONMENTS = ("dev", "prod")
+HTTPS_INPUTS = {
+    "HttpsDomainName": "hl7.example.org",
+    "HttpsCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    "HttpsTruststoreUri": "s3://truststores/engines.pem",
+}
 
 DATA_KEY_REFS = ({"Ref": "DataKey"}, {"Fn::GetAtt": ["DataKey", "Arn"]})
 FUNCTION = "AWS::Serverless::Function"
@@ -195,13 +200,14 @@ def test_globals_give_every_function_the_runtime_tracing_layer_and_quiet_powerto
         ("IngestFunction", IngestSettings),
         ("CompletionFunction", CompletionSettings),
         ("NightlyEvaluationFunction", NightlySettings),
+        ("HttpsIngestFunction", HttpsIntakeSettings),
     ],
 )
 def test_each_function_gets_exactly_the_variables_its_settings_read(function: str, settings: Any) -> None:
     # Given the template resolved the way a deployment resolves it (Globals merged)
     plan = resolve(
         TEMPLATE,
-        {"ExistingEndpointName": "radimpress-test"},
+        {"ExistingEndpointName": "radimpress-test", **HTTPS_INPUTS},
         {name: f"physical-{name}" for name in RESOURCES},
         {
             (name, attribute): f"{name}.{attribute}"
@@ -371,14 +377,20 @@ def test_every_store_is_encrypted_with_the_data_key() -> None:
     assert properties("EndpointConfig")["AsyncInferenceConfig"]["OutputConfig"]["KmsKeyId"] in DATA_KEY_REFS
 
 
-def test_the_key_policy_lets_cloudwatch_logs_use_it_for_lambda_log_groups_only() -> None:
+def test_the_key_policy_lets_cloudwatch_logs_use_it_for_function_and_api_log_groups_only() -> None:
     (logs,) = [
         statement
         for statement in statements(properties("DataKey")["KeyPolicy"])
         if statement["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}}
     ]
-    context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    assert context["Fn::Sub"].endswith(":log-group:/aws/lambda/*")
+    contexts = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert {context["Fn::Sub"].rsplit(":log-group:", 1)[1] for context in contexts} == {
+        "/aws/lambda/*",
+        "/aws/apigateway/*",
+    }
+    for group in map(properties, of_type("AWS::Logs::LogGroup")):
+        name = group["LogGroupName"]["Fn::Sub"]
+        assert name.startswith(("/aws/lambda/", "/aws/apigateway/")), name
 
 
 def test_the_bucket_is_private_versioned_and_denies_plain_http() -> None:
@@ -449,6 +461,7 @@ def test_s3_grants_are_per_prefix() -> None:
         "s3:PutObject errors/*",
     }
     assert granted["NightlyEvaluationFunction"] == {"s3:GetObject results/*", "s3:PutObject evaluations/*"}
+    assert granted["HttpsIngestFunction"] == {"s3:PutObject inbound/*"}
     assert granted["ModelExecutionRole"] == {
         "s3:GetObject requests/*",
         "s3:PutObject async-out/*",
@@ -464,6 +477,79 @@ def test_the_scheduler_may_invoke_only_the_nightly_function() -> None:
     ]
     trust = statements(properties("SchedulerRole")["AssumeRolePolicyDocument"])
     assert trust[0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
+
+
+# ---------------------------------------------------------------------------------------------- HTTPS entry
+HTTPS_ENTRY = (
+    "HttpsApi",
+    "HttpsApiAccessLogGroup",
+    "ApiGatewayCloudWatchRole",
+    "ApiGatewayAccount",
+    "HttpsIngestFunction",
+    "HttpsIngestFunctionLogGroup",
+    "HttpsIngestFunctionErrorsAlarm",
+    "HttpsApi5xxAlarm",
+)
+
+
+def test_the_https_entry_point_is_opt_in_and_only_reached_with_a_client_certificate() -> None:
+    # Given the HTTPS entry point's resources, Then each exists only when a custom domain is given
+    assert all(RESOURCES[name]["Condition"] == "CreateHttpsEntry" for name in HTTPS_ENTRY)
+    assert TEMPLATE["Conditions"]["CreateHttpsEntry"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "HttpsDomainName"}, ""]}]
+    }
+    api = properties("HttpsApi")
+    # And the execute-api URL is off: the mutual-TLS custom domain is the only way in
+    assert api["DisableExecuteApiEndpoint"] is True
+    domain = api["Domain"]
+    assert domain["DomainName"] == {"Ref": "HttpsDomainName"}
+    assert domain["MutualTlsAuthentication"] == {"TruststoreUri": {"Ref": "HttpsTruststoreUri"}}
+    assert domain["SecurityPolicy"] == "TLS_1_2"
+    # And only the engines' address ranges may call it, within the throttling limits
+    assert api["Auth"]["ResourcePolicy"] == {"IpRangeWhitelist": {"Ref": "HttpsAllowedSourceCidrs"}}
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == {"Ref": "HttpsThrottleRate"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "HttpsThrottleBurst"}
+    # And the rule refuses a domain without its certificate and truststore
+    asserted = json.dumps(TEMPLATE["Rules"]["HttpsInputsWhenEnabled"]["Assertions"])
+    assert "HttpsCertificateArn" in asserted and "HttpsTruststoreUri" in asserted
+
+
+def test_the_https_entry_point_posts_every_body_as_bytes_to_the_function() -> None:
+    api = properties("HttpsApi")
+    assert api["BinaryMediaTypes"] == ["*~1*"]  # every content type: the body arrives base64, unchanged
+    (event,) = properties("HttpsIngestFunction")["Events"].values()
+    assert event == {
+        "Type": "Api",
+        "Properties": {"RestApiId": {"Ref": "HttpsApi"}, "Path": "/messages", "Method": "post"},
+    }
+
+
+def test_the_https_entry_point_never_logs_a_body() -> None:
+    api = properties("HttpsApi")
+    (settings,) = api["MethodSettings"]
+    # Given execution logging off and data tracing off (which would log request and response bodies)
+    assert settings["LoggingLevel"] == "OFF"
+    assert settings["DataTraceEnabled"] is False
+    # Then the access log holds request context only: no body, no header values, in an encrypted group
+    access = api["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["HttpsApiAccessLogGroup", "Arn"]}
+    fields = json.loads(access["Format"])
+    assert all(value.startswith("$context.") for value in fields.values())
+    assert not any("body" in value.lower() or "header" in value.lower() for value in fields.values())
+    assert properties("HttpsApiAccessLogGroup")["KmsKeyId"] in DATA_KEY_REFS
+
+
+def test_the_https_function_may_only_queue_and_claim_check() -> None:
+    (policy,) = properties("HttpsIngestFunction")["Policies"]
+    granted = {(statement["Sid"], json.dumps(statement["Resource"])) for statement in policy["Statement"]}
+    assert granted == {
+        ("QueueMessages", json.dumps({"Fn::GetAtt": ["IngestQueue", "Arn"]})),
+        ("PutClaimChecks", json.dumps({"Fn::Sub": "${DataBucket.Arn}/inbound/*"})),
+        ("UseDataKey", json.dumps({"Fn::GetAtt": ["DataKey", "Arn"]})),
+    }
+    actions = {statement["Sid"]: statement["Action"] for statement in policy["Statement"]}
+    assert actions["QueueMessages"] == "sqs:SendMessage"  # SendMessageBatch is authorised as SendMessage
 
 
 # ---------------------------------------------------------------------------------------------- SageMaker
@@ -600,6 +686,8 @@ def test_outputs_name_everything_the_tests_and_the_cli_read() -> None:
         "IngestFunctionName",
         "CompletionFunctionName",
         "NightlyEvaluationFunctionName",
+        "HttpsEntryUrl",
+        "HttpsIngestFunctionName",
     } <= set(TEMPLATE["Outputs"])
 
 

@@ -20,7 +20,7 @@ from radimpress.engines.contract import ModelContract
 from radimpress.errors import ConfigurationError
 from radimpress.prompts import STUDY_PROMPT, validate_template
 
-__all__ = ["CompletionSettings", "IngestSettings", "NightlySettings"]
+__all__ = ["CompletionSettings", "HttpsIntakeSettings", "IngestSettings", "NightlySettings"]
 
 
 class _Settings(BaseModel):
@@ -61,6 +61,13 @@ class IngestSettings(_Settings):
             return validate_template(value)
         except ConfigurationError as exc:
             raise ValueError(str(exc)) from None
+
+
+class HttpsIntakeSettings(_Settings):
+    """HttpsIngestFunction: the queue it feeds, and the bucket for claim checks over SQS's 256 KB."""
+
+    ingest_queue_url: str = Field(alias="INGEST_QUEUE_URL", min_length=1)
+    bucket_name: str = Field(alias="BUCKET_NAME", min_length=1)
 
 
 class CompletionSettings(_Settings):

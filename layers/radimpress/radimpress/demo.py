@@ -54,6 +54,8 @@ class DemoOptions:
     #: seconds; the template's 5 s / 10 s windows would hold the last partial batch
     batching_window: float = 1.0
     claim_check_over: int = 256 * 1024
+    #: every n-th payload is POSTed to the HTTPS entry point's stand-in instead of SQS (0: none)
+    https_every: int = 10
     #: concurrent executions per function (each its own handler module instance and poller thread)
     concurrency: int = 2
     timeout: float = 900.0
@@ -71,6 +73,7 @@ class DemoReport:
     by_kind: dict[str, int]
     by_encoding: dict[str, int]
     refused: dict[str, int]
+    https_answers: dict[str, int]
     units: int
     results: int
     result_rows: int  # Parquet rows; above results when a redelivered batch wrote its results again
@@ -185,6 +188,7 @@ def _run(
         visibility_timeout=options.visibility_timeout,
         batching_window=options.batching_window,
         claim_check_over=options.claim_check_over,
+        https_every=options.https_every,
         concurrency=options.concurrency,
         moto_log=workdir / "logs" / "moto.log",
     )
@@ -260,6 +264,7 @@ def _run(
             by_kind=dict(sent.by_kind),
             by_encoding=dict(sent.by_encoding),
             refused=dict(sent.refused),
+            https_answers=dict(sent.https_answers),
             units=sent.units,
             results=int(counted[0]) if counted else 0,
             result_rows=int(counted[1]) if counted else 0,
@@ -369,6 +374,8 @@ def format_report(report: DemoReport) -> str:
         f"messages in       {report.messages:>6,}  reports {kinds.get('report', 0):,} · "
         f"malformed {kinds.get('malformed', 0):,} · redeliveries {kinds.get('duplicate', 0):,}  |  "
         f"{_counts(report.by_encoding)}",
+        f"HTTPS entry       {report.by_encoding.get('https', 0):>6,}  payloads POSTed to HttpsApi's stand-in "
+        f"(HL7 ACKs: {_counts(report.https_answers)}), the rest sent to the IngestQueue",
         f"in (report units) {report.units:>6,}  one per report in a payload, "
         "one per payload without a readable report"
         + (f"; not sendable to SQS: {_counts(report.refused)}" if report.refused else ""),
@@ -476,6 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--claim-check-over", type=int, default=256 * 1024, help="bytes; bigger bodies go via S3"
     )
+    parser.add_argument(
+        "--https-every", type=int, default=10, help="POST every n-th payload over HTTPS (0: none)"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="concurrent executions per function")
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="give up waiting after this many seconds"
@@ -496,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         visibility_timeout=args.visibility_timeout,
         batching_window=args.batching_window,
         claim_check_over=args.claim_check_over,
+        https_every=args.https_every,
         concurrency=args.concurrency,
         timeout=args.timeout,
         progress=not args.no_progress,

@@ -83,6 +83,13 @@ class TransientError(RadimpressError):
     code = "transient"
 
 
+class DependencyRefusedError(RadimpressError):
+    """A dependency refused a request in a way that retrying the same call will not fix (a queue that does
+    not exist, access denied): the deployment needs attention. Nothing was stored."""
+
+    code = "dependency_refused"
+
+
 class InferenceError(RadimpressError):
     """A model invocation failed: a request the model side cannot read, or a failure the endpoint reported.
 

@@ -26,6 +26,10 @@ logger = Logger(service=SERVICE)
 # absl does on import) would print every record a second time in plain text.
 logging.getLogger(logger.name).propagate = False
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
+# The AWS SDK's debug records print each request's parameters, message bodies included (SendMessageBatch's
+# entries): they stay off however the root logger is set (Lambda's log-level controls can make it DEBUG).
+for _sdk in ("botocore", "boto3", "urllib3", "s3transfer"):
+    logging.getLogger(_sdk).setLevel(logging.WARNING)
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from radimpress.adapters._aws import CONNECTION_ERRORS, client, is_transient
-from radimpress.errors import TransientError
+from radimpress.errors import DependencyRefusedError, TransientError
 from radimpress.ports import OutboundMessage
 
 __all__ = ["SqsQueue"]
@@ -18,7 +18,8 @@ _BATCH = 10  # SendMessageBatch's limit
 
 class SqsQueue:
     """One queue by URL. A refused entry (``Failed`` in the response) is reported by index, not raised;
-    throttling, 5xx and connection failures raise TransientError; anything else propagates."""
+    throttling, 5xx and connection failures raise TransientError; a refused call (no such queue, access or
+    key denied) raises DependencyRefusedError with the error code."""
 
     def __init__(self, queue_url: str, *, sqs_client: Any = None) -> None:
         self.queue_url = queue_url
@@ -49,7 +50,9 @@ class SqsQueue:
             except ClientError as exc:
                 if is_transient(exc):
                     raise TransientError("queue throttled or unavailable", where=self.queue_url) from exc
-                raise
+                code = exc.response.get("Error", {}).get("Code", "unknown")
+                why = f"queue refused the request: {code}"
+                raise DependencyRefusedError(why, where=self.queue_url) from exc
             except CONNECTION_ERRORS as exc:
                 raise TransientError("queue unreachable", where=self.queue_url) from exc
             refused.extend(int(failed["Id"]) for failed in response.get("Failed", []))

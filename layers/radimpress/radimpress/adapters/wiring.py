@@ -12,14 +12,16 @@ from radimpress.adapters.idempotency import IdempotentSubmit
 from radimpress.adapters.s3 import S3ObjectStore
 from radimpress.adapters.sagemaker import SageMakerAsyncClient
 from radimpress.adapters.secrets import SecretsManagerSource
-from radimpress.config import CompletionSettings, IngestSettings
+from radimpress.adapters.sqs import SqsQueue
+from radimpress.config import CompletionSettings, HttpsIntakeSettings, IngestSettings
 from radimpress.ingest import Ingestor
+from radimpress.intake import Intake
 from radimpress.ports import utc_now
 
 if TYPE_CHECKING:
     from radimpress.completion import CompletionBatch
 
-__all__ = ["completion_batch", "ingest_service"]
+__all__ = ["completion_batch", "ingest_service", "intake"]
 
 
 def ingest_service(settings: IngestSettings) -> tuple[Ingestor, IdempotentSubmit]:
@@ -34,6 +36,11 @@ def ingest_service(settings: IngestSettings) -> tuple[Ingestor, IdempotentSubmit
         once=once,
     )
     return ingestor, once
+
+
+def intake(settings: HttpsIntakeSettings) -> Intake:
+    """What the HTTPS entry point queues with: the ingest queue, and the bucket for claim checks."""
+    return Intake(SqsQueue(settings.ingest_queue_url), S3ObjectStore(settings.bucket_name))
 
 
 def completion_batch(settings: CompletionSettings, *, batch_id: str) -> CompletionBatch:

@@ -9,7 +9,10 @@ SQS bodies are text restricted to XML's character set, so a payload goes:
   ``inbound/<sha256>`` in the bucket and the message carries the Amazon SQS Extended Client's pointer
   ``["software.amazon.payloadoffloading.PayloadS3Pointer", {"s3BucketName", "s3Key"}]``.
 
-Messages go out with ``SendMessageBatch`` (up to 10 entries, 256 KB in all). The producer keeps at most
+Messages go out with ``SendMessageBatch`` (up to 10 entries, 256 KB in all), except every ``https_every``-th
+payload, which is POSTed to the HTTPS entry point (``https_url``) as an interface engine's HTTP sender
+would: the function behind it queues the message and answers with an HL7 ACK (AE is retried, twice).
+The producer keeps at most
 ``max_queued`` messages waiting in the queue: moto's ``ReceiveMessage`` and ``GetQueueAttributes`` scan the
 whole queue on every call, so a queue holding the entire feed would make the embedded SQS, not the pipeline,
 the bottleneck. Real SQS needs no such pacing.
@@ -21,6 +24,8 @@ import base64
 import hashlib
 import json
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -84,6 +89,8 @@ class Sent:
     malformed: int = 0
     #: payloads SQS cannot take, by reason (an empty payload: SQS needs at least one character); not "in"
     refused: Counter[str] = field(default_factory=Counter)
+    #: the HL7 ACK codes (MSA-1) the HTTPS entry point answered, per POST that got one
+    https_answers: Counter[str] = field(default_factory=Counter)
     #: sha256 of each body sent -> its units (to count what ends in the DLQ in units)
     body_units: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -107,6 +114,8 @@ class Producer:
         claim_check_over: int = SQS_BODY_LIMIT,
         max_queued: int = 50,
         consumed: Callable[[], int] = lambda: 0,
+        https_url: str | None = None,
+        https_every: int = 0,
     ) -> None:
         self.sqs = sqs
         self.s3 = s3
@@ -115,6 +124,10 @@ class Producer:
         self.claim_check_over = claim_check_over
         self.max_queued = max_queued
         self.consumed = consumed
+        if https_url is not None and not https_url.startswith(("http://", "https://")):
+            raise ValueError("https_url must be an http(s) URL")
+        self.https_url = https_url
+        self.https_every = https_every if https_url else 0
         self.sent = Sent()
         self._seen: set[bytes] = set()
 
@@ -150,15 +163,41 @@ class Producer:
             raise RuntimeError(f"SendMessageBatch refused {len(response['Failed'])} messages: {codes}")
         self.sent.messages += len(entries)
 
+    def _post(self, payload: bytes) -> str:
+        """POST one payload to the HTTPS entry point; the ACK code it answered (AE: retried twice)."""
+        assert self.https_url is not None
+        code = "AE"
+        for _ in range(3):
+            self._wait_for_room(1)
+            request = urllib.request.Request(  # noqa: S310 - an http(s) URL, checked in __init__
+                self.https_url, data=payload, method="POST", headers={"Content-Type": "application/hl7-v2"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - as above
+                    answer = response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as error:
+                answer = error.read().decode("utf-8", "replace")
+            msa = next((s for s in answer.split("\r") if s.startswith("MSA|")), "MSA|").split("|")
+            code = msa[1]
+            self.sent.https_answers[code or "none"] += 1
+            if code in ("AA", "AR"):
+                self.sent.messages += 1  # it is in the queue
+                return code
+        raise RuntimeError(f"the HTTPS entry point did not take a message: {code or 'no ACK'}")
+
     def send(self, items: Iterable[FeedItem]) -> Sent:
-        """Send every item, in order, in batches; returns (and keeps) the totals."""
+        """Send every item, in order, in batches (or over HTTPS); returns (and keeps) the totals."""
         started = time.perf_counter()
         entries: list[dict[str, Any]] = []
         size = 0
-        for item in items:
+        for index, item in enumerate(items):
             encoded = encode_payload(item.payload, bucket=self.bucket, claim_check_over=self.claim_check_over)
             if not encoded.body:
                 self.sent.refused["empty body"] += 1  # SendMessage needs at least one character
+                continue
+            if self.https_every and index % self.https_every == self.https_every - 1:
+                self._post(item.payload)
+                self._count(item, "https", None)
                 continue
             if encoded.claimed is not None:
                 key, data = encoded.claimed
@@ -173,18 +212,21 @@ class Producer:
                 entry["Id"] = "0"
             entries.append(entry)
             size += entry_size
-            units = units_of(item)
-            digest = hashlib.sha256(encoded.body.encode("utf-8")).hexdigest()
-            self.sent.body_units[digest] = units
-            self.sent.by_kind[item.kind] += 1
-            self.sent.by_encoding[encoded.encoding] += 1
-            self.sent.units += units
-            payload_digest = hashlib.sha256(item.payload).digest()
-            if payload_digest in self._seen:
-                self.sent.duplicate_units += units
-                self.sent.identical_reports += item.kind != "duplicate"
-            self._seen.add(payload_digest)
-            self.sent.malformed += item.kind == "malformed"
+            self._count(item, encoded.encoding, encoded.body)
         self._flush(entries)
         self.sent.seconds = time.perf_counter() - started
         return self.sent
+
+    def _count(self, item: FeedItem, encoding: str, body: str | None) -> None:
+        units = units_of(item)
+        if body is not None:  # an HTTPS message's queue body is the function's: not known here
+            self.sent.body_units[hashlib.sha256(body.encode("utf-8")).hexdigest()] = units
+        self.sent.by_kind[item.kind] += 1
+        self.sent.by_encoding[encoding] += 1
+        self.sent.units += units
+        payload_digest = hashlib.sha256(item.payload).digest()
+        if payload_digest in self._seen:
+            self.sent.duplicate_units += units
+            self.sent.identical_reports += item.kind != "duplicate"
+        self._seen.add(payload_digest)
+        self.sent.malformed += item.kind == "malformed"

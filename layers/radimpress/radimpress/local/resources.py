@@ -21,6 +21,7 @@ silently missing from the demo.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import string
@@ -71,6 +72,11 @@ STAND_INS: Mapping[str, str] = {
     ),
     "AWS::Lambda::Function": "radimpress.local.poller / radimpress.local.scheduler, as serverless functions",
     "AWS::Serverless::LayerVersion": "the radimpress package installed in the virtualenv (layers/radimpress)",
+    "AWS::Serverless::Api": (
+        "radimpress.local.api.LocalRestApi: Lambda proxy events over plain HTTP on 127.0.0.1 (no TLS, mutual "
+        "TLS, resource policy or throttling)"
+    ),
+    "AWS::ApiGateway::Account": "nothing to stand in: the account's logging role (no access logs locally)",
     "AWS::IAM::Role": "nothing to stand in: moto does not enforce IAM (the policies stay in the template)",
     "AWS::S3::BucketPolicy": (
         "not applied: moto evaluates bucket policies without their Condition, so the TLS-only Deny would "
@@ -94,6 +100,10 @@ STAND_INS: Mapping[str, str] = {
 LOCAL_PARAMETERS: Mapping[str, str] = {
     "ImageUri": f"{ACCOUNT_ID}.dkr.ecr.{DEFAULT_REGION}.amazonaws.com/radimpress-local-stand-in:latest",
     "ModelDataUrl": "s3://radimpress-local-stand-in/model.tar.gz",
+    # and the HTTPS entry point's custom domain, so its API and function exist locally too
+    "HttpsDomainName": "hl7.radimpress.invalid",
+    "HttpsCertificateArn": f"arn:aws:acm:{DEFAULT_REGION}:{ACCOUNT_ID}:certificate/local-stand-in",
+    "HttpsTruststoreUri": "s3://radimpress-local-stand-in/truststore.pem",
 }
 
 
@@ -550,6 +560,11 @@ def _stand_in(stack: LocalStack, resource: ResolvedResource) -> tuple[str, dict[
         return name, {"Arn": f"arn:aws:lambda:{region}:{account}:function:{name}"}
     if kind == "AWS::S3::BucketPolicy":
         return str(p["Bucket"]), {}
+    if kind == "AWS::Serverless::Api":
+        api_id = hashlib.sha256(f"{stack.stack_name}/{logical}".encode()).hexdigest()[:10]
+        return api_id, {"RootResourceId": api_id[:6]}
+    if kind == "AWS::ApiGateway::Account":
+        return f"{account}-apigateway-account", {}
     if kind == "AWS::Serverless::LayerVersion":
         name = str(p.get("LayerName") or logical)
         return f"arn:aws:lambda:{region}:{account}:layer:{name}:1", {}

@@ -48,6 +48,7 @@ from botocore.config import Config
 from radimpress.engines import build_engine
 from radimpress.engines.base import Engine
 from radimpress.errors import ConfigurationError
+from radimpress.local.api import LocalRestApi, Route
 from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
 from radimpress.local.moto_server import MotoServer, client_environment
 from radimpress.local.moto_server import start as start_moto
@@ -92,6 +93,9 @@ class RuntimeOptions:
     #: claim-check threshold of the producer (bytes of body); SQS's limit by default
     claim_check_over: int = 256 * 1024
     max_queued: int = 50
+    #: every n-th payload of :meth:`LocalRuntime.send` goes to the HTTPS entry point, when the template has
+    #: one (0: all through SQS)
+    https_every: int = 0
     #: concurrent executions per SQS event source: each its own handler module instance (own module state,
     #: as a Lambda execution environment has) and its own poller thread
     concurrency: int = 2
@@ -140,6 +144,7 @@ class LocalRuntime:
         self.stack: LocalStack | None = None
         self.endpoint: LocalAsyncEndpoint | None = None
         self.pollers: dict[str, SqsPoller] = {}
+        self.apis: dict[str, LocalRestApi] = {}  # per AWS::Serverless::Api, its loopback stand-in
         self.functions: dict[str, FunctionSpec] = {}
         self.handlers: dict[str, Handler] = {}
         self.producer: Producer | None = None
@@ -197,6 +202,7 @@ class LocalRuntime:
 
         started = time.perf_counter()
         self._load_functions()
+        self._start_apis()
         self._timed("functions", started)
 
     def _build_engine(self) -> Engine:
@@ -207,6 +213,9 @@ class LocalRuntime:
 
     def close(self) -> None:
         self.stop_pollers()
+        for api in self.apis.values():
+            api.stop()
+        self.apis.clear()
         if self.endpoint is not None:
             self.endpoint.stop()
             self.endpoint = None
@@ -368,6 +377,30 @@ class LocalRuntime:
         for environment in environments.values():
             os.environ.update(environment)
 
+    def _start_apis(self) -> None:
+        """One loopback server per REST API of the template, routing its functions' Api events."""
+        stack = self.require_stack
+        for api in stack.resolved.of_type("AWS::Serverless::Api"):
+            routes = [
+                Route(str(event["Method"]).upper(), str(event["Path"]), self.handlers[logical_id], function)
+                for logical_id, function in self.functions.items()
+                for event in self._events(logical_id, "Api")
+                if event.get("RestApiId") == stack.ref(api.logical_id)
+            ]
+            self.apis[api.logical_id] = LocalRestApi(
+                routes,
+                stage=str(api.properties.get("StageName", "Prod")),
+                binary_media_types=[str(t) for t in api.properties.get("BinaryMediaTypes") or []],
+            ).start()
+
+    def _events(self, logical_id: str, kind: str) -> list[Mapping[str, Any]]:
+        events = self.require_stack.resource(logical_id).properties.get("Events") or {}
+        return [event["Properties"] for event in events.values() if event.get("Type") == kind]
+
+    def api_url(self, logical_id: str) -> str:
+        """Where the stand-in of the template's ``logical_id`` REST API listens (plain HTTP, loopback)."""
+        return self.apis[logical_id].url
+
     def _poller(self, logical_id: str, event: Mapping[str, Any], handler: Handler) -> SqsPoller:
         stack = self.require_stack
         queue_arn = str(event["Queue"])
@@ -455,8 +488,18 @@ class LocalRuntime:
             claim_check_over=self.options.claim_check_over,
             max_queued=self.options.max_queued,
             consumed=lambda: sum(poller.stats.deleted for poller in ingest),
+            https_url=self.https_entry_url() if self.options.https_every else None,
+            https_every=self.options.https_every,
         )
         return self.producer.send(items)
+
+    def https_entry_url(self) -> str | None:
+        """The URL of the first POST route of the template's REST APIs (their loopback stand-ins), if any."""
+        for api in self.apis.values():
+            for method, path in api.routes:
+                if method == "POST":
+                    return api.url + path
+        return None
 
     def queue_depth(self, logical_id: str) -> int:
         """Messages in the queue: visible, in flight, delayed."""
