@@ -106,3 +106,16 @@ def test_dry_run_sends_nothing(aws: dict[str, Any], capsys: pytest.CaptureFixtur
     assert "messages to replay: 1 (no_findings 1)" in capsys.readouterr().out
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_queue_that_does_not_exist_is_a_clear_error_not_a_traceback(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a failure to replay and a queue URL that names no queue (a wrong stage's, a typo)
+    archive_failure(aws["s3"], ORU, "no_findings", "oru#1")
+    missing = "https://sqs.us-east-1.amazonaws.com/123456789012/no-such-queue"
+    day = datetime.now(UTC).date().isoformat()
+    # When replayed / Then the command fails with the queue's refusal, typed
+    assert cli.main(["replay", "--bucket", BUCKET, "--queue-url", missing, "--date", day]) == 1
+    error = capsys.readouterr().err
+    assert "queue refused the request" in error and "[dependency_refused]" in error

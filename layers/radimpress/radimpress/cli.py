@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from radimpress import __version__
-from radimpress.errors import ConfigurationError, ReportError
+from radimpress.errors import ConfigurationError, DependencyRefusedError, ReportError, TransientError
 from radimpress.reports import Format, read_reports
 
 __all__ = ["main"]
@@ -372,6 +372,10 @@ def main(argv: list[str] | None = None) -> int:
             return _mllp(args, sys.stdout)
     except ConfigurationError as exc:
         parser.error(str(exc))
+    except (DependencyRefusedError, TransientError) as exc:
+        # an AWS dependency refused or failed the call (no such queue, access denied, throttled): no trace
+        sys.stderr.write(f"radimpress {args.command}: {exc} [{exc.code}]\n")
+        return 1
     parser.error(f"unknown command {args.command}")  # unreachable: argparse checks the choice
     return 2
 
