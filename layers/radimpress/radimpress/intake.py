@@ -54,7 +54,9 @@ class Accepted:
 class Intake:
     """Queue a received message, then answer it (see the module docstring)."""
 
-    def __init__(self, queue: MessageQueue, store: ObjectStore, *, claim_check_over: int = SQS_BODY_LIMIT):
+    def __init__(
+        self, queue: MessageQueue, store: ObjectStore, *, claim_check_over: int = SQS_BODY_LIMIT
+    ) -> None:
         self.queue = queue
         self.store = store
         self.claim_check_over = claim_check_over

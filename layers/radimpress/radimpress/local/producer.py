@@ -165,7 +165,8 @@ class Producer:
 
     def _post(self, payload: bytes) -> str:
         """POST one payload to the HTTPS entry point; the ACK code it answered (AE: retried twice)."""
-        assert self.https_url is not None
+        if self.https_url is None:
+            raise RuntimeError("no HTTPS entry point to post to")
         code = "AE"
         for _ in range(3):
             self._wait_for_room(1)
