@@ -13,6 +13,7 @@ import yaml
 
 from radimpress.errors import ConfigurationError
 from radimpress.local.template import ResolvedTemplate, TemplateLoader, Unresolved, load_template, resolve
+from tests.unit.test_template import HTTPS_ENTRY, HTTPS_INPUTS
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -28,21 +29,6 @@ ENDPOINT_RESOURCES = {
     "HasBacklogWithoutCapacityAlarm",
     "InferenceTopicsPolicy",
     "EndpointBacklogAgeAlarm",
-}
-HTTPS_RESOURCES = {
-    "HttpsApi",
-    "HttpsApiAccessLogGroup",
-    "ApiGatewayCloudWatchRole",
-    "ApiGatewayAccount",
-    "HttpsIngestFunction",
-    "HttpsIngestFunctionLogGroup",
-    "HttpsIngestFunctionErrorsAlarm",
-    "HttpsApi5xxAlarm",
-}
-HTTPS_INPUTS = {
-    "HttpsDomainName": "hl7.example.org",
-    "HttpsCertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/abc",
-    "HttpsTruststoreUri": "s3://truststores/engines.pem",
 }
 ENDPOINT_INPUTS = {
     "ModelDataUrl": "s3://model-artifacts/flan-t5-xl/model.tar.gz",
@@ -158,7 +144,7 @@ def test_the_https_entry_point_exists_only_with_a_domain_name(template: dict[str
     # When no custom domain is given / Then the HTTPS entry point and only it is off, outputs included
     plain = resolve(template, ENDPOINT_INPUTS, physical, attributes, REGION, ACCOUNT)
     assert plain.conditions["CreateHttpsEntry"] is False
-    assert {r.logical_id for r in plain.resources.values() if not r.enabled} == HTTPS_RESOURCES
+    assert {r.logical_id for r in plain.resources.values() if not r.enabled} == set(HTTPS_ENTRY)
     assert "HttpsEntryUrl" not in plain.outputs
     # When one is given / Then it is on, and engines POST to the domain
     https = resolve(template, {**ENDPOINT_INPUTS, **HTTPS_INPUTS}, physical, attributes, REGION, ACCOUNT)
