@@ -57,6 +57,8 @@ FUNCTION_ENV = {
     },
     "completion_function": {"MODEL_CONTRACT": "jumpstart-v1", "MODEL_ID": "flan-t5-xl-radiology-impressions"},
     "nightly_evaluation_function": {"SCHEDULE_TIME_ZONE": "UTC"},
+    # answers the interface engine synchronously: its cold start is the sender's wait
+    "https_ingest_function": {"INGEST_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/ingest"},
 }
 
 _PROBE = """
