@@ -15,11 +15,12 @@ or stood in for (:mod:`radimpress.local.resources`), boto3 pointed at moto and t
 the local endpoint (:mod:`radimpress.local.endpoint`, serving the embedded engine), each function's handler
 loaded from ``functions/<dir>/app.py`` with the environment the template gives it, and one
 :class:`~radimpress.local.poller.SqsPoller` thread per SQS event of the template and concurrent execution
-(:attr:`RuntimeOptions.concurrency`). Each execution imports the handler module afresh, so module-level
-state (Powertools' ``BatchProcessor``, settings, the idempotency guard) is its own, as in a Lambda execution
-environment; what the handlers import from ``radimpress`` (the Powertools logger and metrics of
-``radimpress.observability``, the adapters' boto3 clients) is one copy for all of them, as it could not be in
-Lambda. The process environment is restored on exit.
+(:attr:`RuntimeOptions.concurrency`), and one loopback :class:`~radimpress.local.api.LocalRestApi` per REST
+API of the template, routing its Api events to their handlers. Each execution imports the handler module
+afresh, so module-level state (Powertools' ``BatchProcessor``, settings, the idempotency guard) is its own,
+as in a Lambda execution environment; what the handlers import from ``radimpress`` (the Powertools logger
+and metrics of ``radimpress.observability``, the adapters' boto3 clients) is one copy for all of them, as
+it could not be in Lambda. The process environment is restored on exit.
 
 For speed the runtime may shorten two settings, and :attr:`LocalRuntime.adjustments` says which: the
 queues' ``VisibilityTimeout`` (a failed record reappears after seconds, not minutes) and the event sources'
@@ -396,10 +397,6 @@ class LocalRuntime:
     def _events(self, logical_id: str, kind: str) -> list[Mapping[str, Any]]:
         events = self.require_stack.resource(logical_id).properties.get("Events") or {}
         return [event["Properties"] for event in events.values() if event.get("Type") == kind]
-
-    def api_url(self, logical_id: str) -> str:
-        """Where the stand-in of the template's ``logical_id`` REST API listens (plain HTTP, loopback)."""
-        return self.apis[logical_id].url
 
     def _poller(self, logical_id: str, event: Mapping[str, Any], handler: Handler) -> SqsPoller:
         stack = self.require_stack
