@@ -55,11 +55,24 @@ def test_a_body_over_the_sqs_limit_travels_as_a_claim_check() -> None:
     assert resolve(message.body, dict(message.attributes), store) == big
 
 
-def test_an_unreadable_message_is_kept_and_answered_200_ar_so_it_is_not_resent() -> None:
+@pytest.mark.parametrize(
+    "name", ["binary.bin", "no_msh.hl7", "msh_without_delimiters.hl7", "whitespace_only.hl7"]
+)
+def test_an_unreadable_message_is_kept_and_answered_200_ar_so_it_is_not_resent(name: str) -> None:
     queue = InMemoryQueue()
-    answer = http_answer(Intake(queue, InMemoryObjectStore()), "not hl7 at all", base64_encoded=False)
+    payload = load_event(f"hl7/malformed/{name}")
+    answer = http_answer(Intake(queue, InMemoryObjectStore()), b64(payload), base64_encoded=True)
     assert (answer.status, answer.outcome, msa(answer.body)[1]) == (200, "AR", "AR")
     assert len(queue.sent) == 1  # archived and recorded as an error downstream
+
+
+def test_a_plain_text_report_is_readable_and_answered_aa() -> None:
+    # The ingest function reads a payload that is not HL7 as a text report: it is not refused here either
+    queue = InMemoryQueue()
+    text = load_event("text/addendum_first.txt")
+    answer = http_answer(Intake(queue, InMemoryObjectStore()), b64(text), base64_encoded=True)
+    assert (answer.status, answer.outcome, msa(answer.body)[1]) == (200, "AA", "AA")
+    assert len(queue.sent) == 1
 
 
 @pytest.mark.parametrize(

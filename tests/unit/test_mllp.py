@@ -74,7 +74,7 @@ def test_bytes_sqs_cannot_carry_go_base64_and_big_ones_as_claim_checks() -> None
 
 def test_an_unreadable_message_is_queued_and_rejected_ar() -> None:
     queue = InMemoryQueue()
-    outcome, ack = MllpGateway(queue, InMemoryObjectStore()).accept(b"not hl7 at all")
+    outcome, ack = MllpGateway(queue, InMemoryObjectStore()).accept(load_event("hl7/malformed/no_msh.hl7"))
     assert outcome == "AR" and msa(ack)[1] == "AR"
     assert len(queue.sent) == 1  # archived and recorded downstream, nothing lost
 

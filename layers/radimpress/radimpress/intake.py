@@ -8,8 +8,10 @@ then answers:
 
 * **AA** once the message is in the queue (a commit acknowledgement: from there the pipeline archives it
   and drafts it or records its error; nothing is lost);
-* **AR** when the message holds no readable MSH: it is queued all the same, so it is archived and shows
-  up as an error record, but the sender learns at once that it was refused and should not resend it;
+* **AR** when the pipeline can never read it, by the ingest function's own first test: HL7 v2 without a
+  readable MSH, or a payload that is not HL7 and not text either (binary, blank). It is queued all the
+  same, so it is archived and shows up as an error record, but the sender learns at once that it was
+  refused and should not resend it. A plain-text report is readable: it is answered AA;
 * **AE** when the queue or the bucket could not take it (throttled, unreachable, or refusing the call: a
   missing queue or a denied key is logged for the on-call engineer): nothing was stored, and the sender
   should retry.
@@ -30,9 +32,10 @@ from typing import Literal
 
 from radimpress.errors import DependencyRefusedError, ReportError, TransientError
 from radimpress.hl7lib import build_ack
-from radimpress.hl7v2 import read_header
+from radimpress.hl7v2 import looks_like_hl7, read_header
 from radimpress.inbound import CLAIM_CHECK_ATTRIBUTE, CONTENT_ENCODING_ATTRIBUTE, SQS_BODY_LIMIT, sqs_text
 from radimpress.observability import logger
+from radimpress.plaintext import decode_text
 from radimpress.ports import MessageQueue, ObjectStore, OutboundMessage, s3_uri
 
 __all__ = ["ACK_CONTENT_TYPE", "Accepted", "HttpAnswer", "Intake", "Outcome", "http_answer"]
@@ -77,11 +80,7 @@ class Intake:
 
     def accept(self, payload: bytes) -> Accepted:
         """Queue one received message; AA, AR (queued but unreadable) or AE (not stored), with its ACK."""
-        try:
-            read_header(payload)
-            unreadable: ReportError | None = None
-        except ReportError as exc:
-            unreadable = exc
+        unreadable = _unreadable(payload)
         outcome: Outcome = "AE"
         try:
             refused = self.queue.send([self.message_for(payload)])
@@ -94,6 +93,18 @@ class Intake:
                 outcome = "AA" if unreadable is None else "AR"
         ack = build_ack(payload, error=unreadable if outcome == "AR" else None, code=outcome)
         return Accepted(outcome, ack)
+
+
+def _unreadable(payload: bytes) -> ReportError | None:
+    """Why the ingest function could never read ``payload`` (it tells HL7 from text the same way), or None."""
+    try:
+        if looks_like_hl7(payload):
+            read_header(payload)
+        else:
+            decode_text(payload)
+    except ReportError as exc:
+        return exc
+    return None
 
 
 @dataclass(frozen=True, slots=True)

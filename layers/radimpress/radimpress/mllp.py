@@ -3,8 +3,8 @@
 Mirth/NextGen Connect, Rhapsody and Cloverleaf usually deliver results over MLLP: each message framed as
 ``0x0B <message> 0x1C 0x0D`` on a TCP connection, and the sender waits for an HL7 ACK before the next one.
 :class:`MllpGateway` takes each framed message, puts it on the ingest queue and only then answers, AA
-(queued), AR (no readable MSH: queued all the same, so archived and recorded as an error) or AE (not
-stored: retry), as :mod:`radimpress.intake` does for every transport.
+(queued), AR (unreadable, e.g. no readable MSH: queued all the same, so archived and recorded as an error)
+or AE (not stored: retry), as :mod:`radimpress.intake` does for every transport.
 
 Bytes outside a frame are dropped and counted; a frame over ``max_frame_bytes`` closes the connection.
 Nothing here logs message content: only counts, sizes and the outcome code.
