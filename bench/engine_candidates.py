@@ -12,7 +12,7 @@ engine's own compositions, which also take the neighbours' normal sentence and n
 any draft of findings words in findings order could score (prediction = the longest common subsequence
 of findings plus the normal sentence with the reference: precision 1, ``2 lcs / (lcs + |reference|)``).
 
-Run: ``.venv/bin/python bench/engine_candidates.py`` (about 30 s).
+Run: ``.venv/bin/python bench/engine_candidates.py`` (about 10 s).
 """
 
 from __future__ import annotations

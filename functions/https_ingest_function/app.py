@@ -3,8 +3,8 @@
 API Gateway has authenticated the sender by then (mutual TLS on the custom domain, source address ranges in
 the resource policy) and hands every body over base64-encoded, so the bytes are queued as they were sent.
 :func:`radimpress.intake.http_answer` decides the answer: 200 with AA or AR once the message is queued, 503
-with AE when it could not be (the engine's retry queue resends it), 400 for an empty body. The body is never
-logged; each outcome is counted (IntakeAA, IntakeAR, IntakeAE, IntakeEmpty).
+with AE when it could not be (the engine's retry queue resends it), 400 for an empty or undecodable body. The
+body is never logged; each outcome is counted (IntakeAA, IntakeAR, IntakeAE, and IntakeEmpty for the 400s).
 """
 
 from __future__ import annotations

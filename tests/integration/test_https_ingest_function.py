@@ -68,7 +68,7 @@ def test_a_large_post_goes_through_the_bucket_as_a_claim_check(https: tuple[Modu
     assert queued(queue_url) == [big]
 
 
-def test_a_missing_queue_is_a_503_ae_and_nothing_is_kept(
+def test_a_missing_queue_is_a_503_ae_so_the_engine_retries(
     handler: Callable[[str], ModuleType], aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a queue URL that does not exist (deleted, or a wrong stage's)

@@ -12,10 +12,10 @@ SQS bodies are text restricted to XML's character set, so a payload goes:
 Messages go out with ``SendMessageBatch`` (up to 10 entries, 256 KB in all), except every ``https_every``-th
 payload, which is POSTed to the HTTPS entry point (``https_url``) as an interface engine's HTTP sender
 would: the function behind it queues the message and answers with an HL7 ACK (AE is retried, twice).
-The producer keeps at most
-``max_queued`` messages waiting in the queue: moto's ``ReceiveMessage`` and ``GetQueueAttributes`` scan the
-whole queue on every call, so a queue holding the entire feed would make the embedded SQS, not the pipeline,
-the bottleneck. Real SQS needs no such pacing.
+
+The producer keeps at most ``max_queued`` messages waiting in the queue: moto's ``ReceiveMessage`` and
+``GetQueueAttributes`` scan the whole queue on every call, so a queue holding the entire feed would make the
+embedded SQS, not the pipeline, the bottleneck. Real SQS needs no such pacing.
 """
 
 from __future__ import annotations
