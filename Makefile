@@ -37,7 +37,7 @@ unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
 demo: $(STAMP)
-	$(BIN)/python -m radimpress.demo --count $(N)
+	$(BIN)/python -m radimpress.local.demo --count $(N)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py

@@ -1,14 +1,14 @@
 """Benchmark: the embedded engines on the IU dev split, quality and cost side by side in one run.
 
-The split is :func:`radimpress.datasplit.load_split` (the dev part's normalised findings never occur in the
-train part); every engine's index is the train part only. Three engines draft every dev report:
+The split is :func:`radimpress.datasets.split.load_split` (the dev part's normalised findings never occur in
+the train part); every engine's index is the train part only. Three engines draft every dev report:
 
 * constant:  the sentence "No acute cardiopulmonary abnormality." for every report
 * 1-NN:      ``RetrievalEngine`` (the first nearest-neighbour engine), the baseline
 * consensus: ``ConsensusEngine``, the default engine
 
-For each: ROUGE-1/2/L/Lsum means (``radimpress.scoring``, the study's settings) over all dev reports and over
-the abnormal subset (reference impression not a normal statement, :func:`is_normal_impression`),
+For each: ROUGE-1/2/L/Lsum means (``radimpress.scoring.rouge``, the study's settings) over all dev reports and
+over the abnormal subset (reference impression not a normal statement, :func:`is_normal_impression`),
 abstentions (scored as an empty draft, 0, as ``radimpress evaluate`` does), index build time, drafts/s,
 p50/p99 latency of one draft and the peak RSS of the process (``resource.getrusage``). Each engine runs in
 its own child process so its peak RSS is its own. Targets (issue 4): consensus ROUGE-L mean >= 0.60 over
@@ -30,11 +30,13 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from radimpress.datasplit import Split, is_normal_impression, load_split
-from radimpress.engines import Draft, DraftContext, Engine
-from radimpress.engines.consensus import ConsensusEngine
-from radimpress.engines.retrieval import RetrievalEngine
-from radimpress.scoring import ROUGE_TYPES, score_pairs
+from radimpress.datasets.split import Split, load_split
+from radimpress.drafting.engines import Draft, Engine
+from radimpress.drafting.engines.consensus import ConsensusEngine
+from radimpress.drafting.engines.retrieval import RetrievalEngine
+from radimpress.language.normal import is_normal_impression
+from radimpress.reading.model import DraftContext
+from radimpress.scoring.rouge import ROUGE_TYPES, score_pairs
 
 CONSTANT = "No acute cardiopulmonary abnormality."
 TARGETS = {"overall": 0.60, "abnormal": 0.40}  # ROUGE-L means, consensus

@@ -21,8 +21,8 @@ import statistics
 from collections import defaultdict
 from itertools import combinations
 
-from radimpress.datasplit import is_normal_impression, load_split
-from radimpress.engines.consensus import (
+from radimpress.datasets.split import load_split
+from radimpress.drafting.engines.consensus import (
     _COMPOSED,
     _FALLBACK_TAIL,
     _SHORT,
@@ -32,6 +32,7 @@ from radimpress.engines.consensus import (
     _tokens,
     rouge_l,
 )
+from radimpress.language.normal import is_normal_impression
 
 KINDS = ("neighbour", "composed", "aligned", "short")
 MAX_SENTENCES = 6  # subsets of at most this many reporting sentences (2**6 compositions per wording)

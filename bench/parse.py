@@ -3,7 +3,7 @@
 Builds realistic ~3-KB ORU^R01 messages (MSH, PID, PV1, ORC, OBR and 20-30 OBX TX lines under INDICATION /
 COMPARISON / TECHNIQUE / FINDINGS / IMPRESSION headers), then on one core, in the same run:
 
-* ours:       ``radimpress.reports.read_reports(payload_bytes)`` -> Report with sections and metadata
+* ours:       ``radimpress.reading.reports.read_reports(payload_bytes)`` -> Report with sections and metadata
 * python-hl7: ``hl7.parse(message_str)``, the raw parse only (no unescape, no sections, no metadata)
 
 and prints both rates, their ratio and tracemalloc's peak memory per message. Target: >= 10,000 reports/s,
@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 
 import hl7
 
-from radimpress.model import Report
-from radimpress.reports import read_reports
+from radimpress.reading.model import Report
+from radimpress.reading.reports import read_reports
 
 TARGET_RATE = 10_000
 

@@ -3,7 +3,7 @@
 The pairs are what ``radimpress evaluate`` and the nightly evaluation score: each IU impression against
 another report's impression (three pairings), each report's findings against its impression (long
 texts), plus generated drafts with punctuation, numbers, non-ASCII and empty sides. Both backends go
-through :func:`radimpress.scoring.score_pairs` (so our per-pair overhead counts), on one core: the fast
+through :func:`radimpress.scoring.rouge.score_pairs` (so our per-pair overhead counts), on one core: the fast
 path's native thread pool is capped with ``RAYON_NUM_THREADS=1`` before it starts (``--threads`` to
 change). Each backend scores the pairs round after round until ``--seconds`` have passed; every pair
 ``rouge_score`` scored is compared with the fast path's floats and the mismatches are printed. The
@@ -44,7 +44,7 @@ _DECORATIONS = ("", ".", ",", "!!", " -", "...", "é", "°", "–", "\n", " 3", 
 
 def impression_pairs() -> list[tuple[str, str]]:
     """Each IU impression against three other reports' impressions: what ``evaluate`` scores."""
-    from radimpress.corpus import load_pairs
+    from radimpress.datasets.corpus import load_pairs
 
     impressions = [r.impression for r in load_pairs()]
     n = len(impressions)
@@ -53,7 +53,7 @@ def impression_pairs() -> list[tuple[str, str]]:
 
 def build_pairs(rng: random.Random) -> list[tuple[str, str]]:
     """(prediction, reference) pairs: IU impressions, findings and generated texts (see the docstring)."""
-    from radimpress.corpus import load_pairs
+    from radimpress.datasets.corpus import load_pairs
 
     reports = load_pairs()
     impressions = [r.impression for r in reports]
@@ -92,7 +92,7 @@ def _rounds(score: Callable[[], object], size: int, seconds: float) -> Rate:
 
 def _rate(backend: str, pairs: list[tuple[str, str]], seconds: float) -> Rate:
     """Pairs/s of ``score_pairs(backend=...)`` over rounds of ``pairs``."""
-    from radimpress.scoring import score_pairs
+    from radimpress.scoring.rouge import score_pairs
 
     return _rounds(lambda: score_pairs(pairs, backend=backend), len(pairs), seconds)  # type: ignore[arg-type]
 
@@ -103,7 +103,7 @@ def _package_rate(pairs: list[tuple[str, str]], seconds: float) -> Rate:
 
     from rouge_score_rs import RougeScorer
 
-    from radimpress.scoring import ROUGE_TYPES
+    from radimpress.scoring.rouge import ROUGE_TYPES
 
     scorer: Any = RougeScorer(list(ROUGE_TYPES), use_stemmer=False)  # type: ignore[no-untyped-call]
     targets, predictions = [r for _, r in pairs], [p for p, _ in pairs]
@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ["RAYON_NUM_THREADS"] = str(args.threads)  # before the fast path's first batch
 
-    from radimpress.scoring import fast_path_available
+    from radimpress.scoring.rouge import fast_path_available
 
     if not fast_path_available():
         print("rouge-score-rs is not installed: no fast path to measure", file=sys.stderr)
@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(7)
     sample = rng.sample(pairs, min(args.reference_pairs, len(pairs)))
 
-    from radimpress.scoring import score_pairs
+    from radimpress.scoring.rouge import score_pairs
 
     reference_scores = score_pairs(sample, backend="rouge_score")
     fast_scores = score_pairs(sample, backend="rouge_score_rs")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from radimpress.errors import RadimpressError, TransientError
-from radimpress.ingest import Submit, SubmitReceipt
+from radimpress.pipeline.ingest import Submit, SubmitReceipt
+from radimpress.pipeline.records import ResultRecord, SubmissionRecord
 from radimpress.ports import ObjectNotFoundError, OutboundMessage, split_s3_uri
-from radimpress.records import ResultRecord, SubmissionRecord
 
 BUCKET = "radimpress-data-test"
 TABLE = "radimpress-idempotency-test"

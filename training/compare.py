@@ -1,7 +1,7 @@
 """Compare two engines on the same reports: the pre-trained and the fine-tuned model, or any two engines.
 
-Both sides are evaluated by :func:`radimpress.offline_eval.evaluate` on the same pairs (one
-:func:`~radimpress.offline_eval.plan_evaluation`: a reports file, optionally with an index or the dev
+Both sides are evaluated by :func:`radimpress.scoring.offline.evaluate` on the same pairs (one
+:func:`~radimpress.scoring.offline.plan_evaluation`: a reports file, optionally with an index or the dev
 split). An engine is given as ``NAME`` or ``NAME:KEY=VALUE,KEY=VALUE`` (``flan-t5:checkpoint=DIR``,
 ``retrieval``, ``consensus``); whole-number values become integers (``batch_size=4``). A seq2seq engine
 (``flan-t5``) drafts from its weights, not from an index: it is evaluated on the plan's pairs without the
@@ -9,8 +9,8 @@ plan's index.
 
 The output is each side's study table (pandas describe() layout), then the aggregate ROUGE of both, the
 per-metric delta (candidate minus baseline) for all reports and the abnormal subset, and the study's
-published aggregates (:data:`radimpress.evaluation.STUDY_REFERENCE`). ``--json`` prints the same as one
-object.
+published aggregates (:data:`radimpress.scoring.study_table.STUDY_REFERENCE`). ``--json`` prints the same as
+one object.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from radimpress.engines import engine_names
+from radimpress.drafting.engines import engine_names
 from radimpress.errors import ConfigurationError, RadimpressError
-from radimpress.evaluation import STUDY_REFERENCE, StudyTable, format_table, text_grid
-from radimpress.offline_eval import (
+from radimpress.scoring.offline import (
     Evaluation,
     EvaluationPlan,
     evaluate,
@@ -34,7 +33,8 @@ from radimpress.offline_eval import (
     open_engine,
     plan_evaluation,
 )
-from radimpress.scoring import ROUGE_TYPES
+from radimpress.scoring.rouge import ROUGE_TYPES
+from radimpress.scoring.study_table import STUDY_REFERENCE, StudyTable, format_table, text_grid
 
 __all__ = [
     "INDEXLESS_ENGINES",

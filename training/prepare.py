@@ -6,15 +6,16 @@ sample, plus an optional ``template.json`` whose ``prompt`` and ``completion`` s
 sample in braces. Without one the default ``{"prompt": "{prompt}", "completion": "{completion}"}`` applies.
 
 **What is written here.** Every sample is ``{"prompt": build_prompt(findings), "completion": impression}``:
-the prompt is already the study's instruction around the findings (:data:`radimpress.prompts.STUDY_PROMPT`,
-filled by literal replacement), and ``template.json`` is written out as that default mapping. So the
-template never formats report text itself: a brace in a report stays text. Layout under ``--out``::
+the prompt is already the study's instruction around the findings
+(:data:`radimpress.drafting.prompts.STUDY_PROMPT`, filled by literal replacement), and ``template.json`` is
+written out as that default mapping. So the template never formats report text itself: a brace in a report
+stays text. Layout under ``--out``::
 
     train/train.jsonl            + train/template.json        -> the "training" channel
     validation/validation.jsonl  + validation/template.json   -> the "validation" channel (split "dev")
     manifest.json                                             counts and a sha256 per file
 
-**Which pairs.** ``--split dev`` (default): the train part of :func:`radimpress.datasplit.load_split`
+**Which pairs.** ``--split dev`` (default): the train part of :func:`radimpress.datasets.split.load_split`
 trains, its dev part validates (no dev findings occur in train). ``--split all``: every pair trains and no
 validation channel is written (JumpStart then holds out a share of the training data itself). Exact
 duplicate pairs (same findings and impression) are kept once, the first in file order. The output depends
@@ -32,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from radimpress.corpus import ReportPair, load_pairs
-from radimpress.datasplit import load_split
+from radimpress.datasets.corpus import ReportPair, load_pairs
+from radimpress.datasets.split import load_split
+from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt
 from radimpress.errors import ConfigurationError, RadimpressError
-from radimpress.prompts import STUDY_PROMPT, build_prompt
 
 __all__ = [
     "TEMPLATE",

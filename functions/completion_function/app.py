@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from radimpress.adapters.wiring import completion_batch
-from radimpress.completion import AsyncInferenceNotification, Completed
 from radimpress.config import CompletionSettings
 from radimpress.observability import get_tracer, logger, metrics
+from radimpress.pipeline.completion import AsyncInferenceNotification, Completed
 
 
 class SageMakerNotification(SnsNotificationModel):

@@ -2,9 +2,10 @@
 
 API Gateway has authenticated the sender by then (mutual TLS on the custom domain, source address ranges in
 the resource policy) and hands every body over base64-encoded, so the bytes are queued as they were sent.
-:func:`radimpress.intake.http_answer` decides the answer: 200 with AA or AR once the message is queued, 503
-with AE when it could not be (the engine's retry queue resends it), 400 for an empty or undecodable body. The
-body is never logged; each outcome is counted (IntakeAA, IntakeAR, IntakeAE, and IntakeEmpty for the 400s).
+:func:`radimpress.transports.intake.http_answer` decides the answer: 200 with AA or AR once the message is
+queued, 503 with AE when it could not be (the engine's retry queue resends it), 400 for an empty or
+undecodable body. The body is never logged; each outcome is counted (IntakeAA, IntakeAR, IntakeAE, and
+IntakeEmpty for the 400s).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from radimpress.adapters.wiring import intake
 from radimpress.config import HttpsIntakeSettings
-from radimpress.intake import http_answer
 from radimpress.observability import count, logger, metrics
+from radimpress.transports.intake import http_answer
 
 SETTINGS = HttpsIntakeSettings.from_env(os.environ)
 INTAKE = intake(SETTINGS)

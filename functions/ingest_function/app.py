@@ -2,7 +2,7 @@
 
 Lean on purpose: every new concurrent instance of this function pays its cold start, so its import path
 carries no X-Ray SDK (Lambda's active tracing records the invocations) and no parser models (the body is
-handed to the domain as it arrived, and ``radimpress.inbound`` validates it).
+handed to the domain as it arrived, and ``radimpress.transports.inbound`` validates it).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from radimpress.adapters.wiring import ingest_service
 from radimpress.config import IngestSettings
-from radimpress.ingest import IngestOutcome
 from radimpress.observability import logger, metrics
+from radimpress.pipeline.ingest import IngestOutcome
 
 SETTINGS = IngestSettings.from_env(os.environ)
 INGESTOR, ONCE = ingest_service(SETTINGS)

@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from radimpress.adapters.parquet import read_results
 from radimpress.adapters.s3 import S3ObjectStore
 from radimpress.config import NightlySettings
-from radimpress.nightly import NightlyEvent, evaluate_day, yesterday
 from radimpress.observability import get_tracer, logger
+from radimpress.pipeline.nightly import NightlyEvent, evaluate_day, yesterday
 from radimpress.ports import utc_now
 
 TRACER = get_tracer()

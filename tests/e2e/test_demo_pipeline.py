@@ -11,10 +11,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from radimpress.demo import DemoOptions, DemoReport, run_demo
+from radimpress.datasets.samplefeed import FeedItem, iter_feed, load_reports
+from radimpress.local.demo import DemoOptions, DemoReport, run_demo
 from radimpress.local.template import load_template
-from radimpress.records import raw_key
-from radimpress.samplefeed import FeedItem, iter_feed, load_reports
+from radimpress.pipeline.records import raw_key
 
 pytestmark = pytest.mark.slow
 

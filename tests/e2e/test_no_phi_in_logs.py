@@ -1,6 +1,6 @@
 """No patient identifier from the input feed appears in any log output of a run, nor in the result tables.
 
-The demo runs as its own process (``python -m radimpress.demo``) at ``LogLevel=DEBUG``, so everything is
+The demo runs as its own process (``python -m radimpress.local.demo``) at ``LogLevel=DEBUG``, so everything is
 captured whatever wrote it: the process's stdout and stderr, the functions' log file (Powertools JSON logs,
 EMF metrics, the Lambda runtime's error reports, Python warnings) and moto's log. The identifiers are the
 ones the sample feed put in the messages' PID segments: MRN (PID-3), family and given name (PID-5), birth
@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from radimpress.samplefeed import FeedItem, iter_feed, load_reports
+from radimpress.datasets.samplefeed import FeedItem, iter_feed, load_reports
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         [
             sys.executable,
             "-m",
-            "radimpress.demo",
+            "radimpress.local.demo",
             "--count",
             str(COUNT),
             "--seed",

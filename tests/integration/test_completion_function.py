@@ -20,10 +20,10 @@ from botocore.stub import Stubber
 
 from radimpress.adapters import _aws
 from radimpress.adapters.parquet import RESULT_SCHEMA, read_results
-from radimpress.engines.contract import render_response
+from radimpress.drafting.engines.contract import render_response
 from radimpress.local.template import load_template
-from radimpress.records import ErrorRecord, SubmissionRecord, report_key
-from radimpress.scoring import score_pair
+from radimpress.pipeline.records import ErrorRecord, SubmissionRecord, report_key
+from radimpress.scoring.rouge import score_pair
 from tests.conftest import EVENTS_DIR, load_event
 from tests.fakes import BUCKET, LambdaContextStub
 

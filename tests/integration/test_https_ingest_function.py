@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from radimpress.adapters.s3 import S3ObjectStore
-from radimpress.inbound import resolve
+from radimpress.transports.inbound import resolve
 from tests.conftest import load_event
 from tests.fakes import BUCKET, LambdaContextStub
 

@@ -22,7 +22,7 @@ import pytest
 from botocore.stub import Stubber
 
 from radimpress.adapters import _aws
-from radimpress.records import ErrorRecord, SubmissionRecord, report_key
+from radimpress.pipeline.records import ErrorRecord, SubmissionRecord, report_key
 from tests.conftest import load_event
 from tests.fakes import BUCKET, ENDPOINT, TABLE, LambdaContextStub
 
@@ -242,7 +242,7 @@ def test_the_handler_module_imports_neither_pyarrow_nor_rouge() -> None:
         "os.environ.update(BUCKET_NAME='b', IDEMPOTENCY_TABLE='t', ENDPOINT_NAME='e', MODEL_CONTRACT='tgi',"
         " PSEUDONYM_KEY_SECRET_ARN='arn', AWS_DEFAULT_REGION='us-east-1')\n"
         "import functions.ingest_function.app\n"
-        "heavy = ('pyarrow', 'rouge_score', 'nltk', 'radimpress.completion')\n"
+        "heavy = ('pyarrow', 'rouge_score', 'nltk', 'radimpress.pipeline.completion')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,13 +12,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from radimpress.completion import AsyncInferenceNotification
-from radimpress.engines.base import Draft, DraftContext
-from radimpress.engines.contract import build_request
+from radimpress.drafting.engines.base import Draft
+from radimpress.drafting.engines.contract import build_request
+from radimpress.drafting.prompts import build_prompt
 from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
 from radimpress.local.moto_server import MotoServer, moto_server
 from radimpress.local.poller import EventSource, FunctionSpec, LambdaContext, SqsPoller
-from radimpress.prompts import build_prompt
+from radimpress.pipeline.completion import AsyncInferenceNotification
+from radimpress.reading.model import DraftContext
 
 REGION = "us-east-1"
 FUNCTION = FunctionSpec("fn", "arn:aws:lambda:us-east-1:123456789012:function:fn", 128, 3)

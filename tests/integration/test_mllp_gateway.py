@@ -13,8 +13,8 @@ import pytest
 
 from radimpress.adapters.s3 import S3ObjectStore
 from radimpress.adapters.sqs import SqsQueue
-from radimpress.inbound import resolve
-from radimpress.mllp import MllpDecoder, MllpGateway, frame
+from radimpress.transports.inbound import resolve
+from radimpress.transports.mllp import MllpDecoder, MllpGateway, frame
 from tests.conftest import load_event
 from tests.fakes import BUCKET
 

@@ -16,8 +16,8 @@ from botocore.stub import Stubber
 from radimpress import cli
 from radimpress.adapters import _aws
 from radimpress.local.poller import lambda_sqs_record
-from radimpress.records import ErrorRecord, error_key, raw_key, report_key
-from radimpress.reports import read_reports
+from radimpress.pipeline.records import ErrorRecord, error_key, raw_key, report_key
+from radimpress.reading.reports import read_reports
 from tests.conftest import load_event
 from tests.fakes import BUCKET, LambdaContextStub
 from tests.integration.test_ingest_function import expect_invocation

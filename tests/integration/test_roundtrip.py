@@ -2,7 +2,7 @@
 feed, reads back (``read_reports``) to the same findings and impression.
 
 Normalisation: whitespace collapsed (runs of spaces and line breaks become one space, ends trimmed), as
-:func:`radimpress.samplefeed.collapse_whitespace` does; nothing else, not case, not punctuation. The
+:func:`radimpress.datasets.samplefeed.collapse_whitespace` does; nothing else, not case, not punctuation. The
 counts are recorded as ``roundtrip_<shape>`` properties and printed in the "IU round trip" summary.
 """
 
@@ -13,9 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from radimpress.errors import ReportError
-from radimpress.reports import read_reports
-from radimpress.samplefeed import (
+from radimpress.datasets.samplefeed import (
     IUReport,
     Shape,
     collapse_whitespace,
@@ -25,6 +23,8 @@ from radimpress.samplefeed import (
     render,
     section_mismatches,
 )
+from radimpress.errors import ReportError
+from radimpress.reading.reports import read_reports
 
 COMPLETE: list[IUReport] = [r for r in load_reports() if r["findings"] and r["impression"]]
 # A source text that itself holds section headers ("... IMPRESSION: Exam: ... FINDINGS: ...") cannot

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from radimpress.cli import main
-from radimpress.scoring import score_pair
+from radimpress.scoring.rouge import score_pair
 
 INDEX_ROWS = [
     {

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from radimpress.completion import AsyncInferenceNotification, CompletionBatch
 from radimpress.config import CompletionSettings
 from radimpress.errors import TransientError
-from radimpress.records import ErrorRecord, ResultRecord, SubmissionRecord, report_key
+from radimpress.pipeline.completion import AsyncInferenceNotification, CompletionBatch
+from radimpress.pipeline.records import ErrorRecord, ResultRecord, SubmissionRecord, report_key
 from tests.fakes import InMemoryObjectStore
 
 SETTINGS = CompletionSettings.from_env(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from radimpress.config import CompletionSettings, IngestSettings, NightlySettings
+from radimpress.drafting.prompts import STUDY_PROMPT
 from radimpress.errors import ConfigurationError
-from radimpress.prompts import STUDY_PROMPT
 
 INGEST_ENV = {
     "BUCKET_NAME": "radimpress-data-dev",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from radimpress.engines.contract import (
+from radimpress.drafting.engines.contract import (
     CONTENT_TYPE,
     MODEL_CONTRACTS,
     GenerationSettings,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from radimpress.corpus import ReportPair, iter_pairs, load_pairs
-from radimpress.engines import DraftContext
+from radimpress.datasets.corpus import ReportPair, iter_pairs, load_pairs
 from radimpress.errors import ConfigurationError
+from radimpress.reading.model import DraftContext
 
 
 def _jsonl(path: Path, rows: list[object]) -> Path:

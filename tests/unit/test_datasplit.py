@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-from radimpress.corpus import ReportPair, load_pairs
-from radimpress.datasplit import DEV_FRACTION, dev_share, is_normal_impression, load_split, split_pairs
-from radimpress.engines.retrieval import normalise_findings
+from radimpress.datasets.corpus import ReportPair, load_pairs
+from radimpress.datasets.split import DEV_FRACTION, dev_share, load_split, split_pairs
+from radimpress.language.normal import is_normal_impression
+from radimpress.language.normalise import normalise_findings
 
 
 def _pair(number: int, findings: str, impression: str = "No acute disease.") -> ReportPair:

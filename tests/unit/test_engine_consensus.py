@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from radimpress.corpus import ReportPair
-from radimpress.datasplit import Split, is_normal_impression, load_split
-from radimpress.engines import DEFAULT_ENGINE, DraftContext, Engine, build_engine, engine_names
-from radimpress.engines.consensus import (
+from radimpress.datasets.corpus import ReportPair
+from radimpress.datasets.split import Split, load_split
+from radimpress.drafting.engines import DEFAULT_ENGINE, Engine, build_engine, engine_names
+from radimpress.drafting.engines.consensus import (
     ABSTAIN_LOW_CONFIDENCE,
     DEFAULT_WEIGHTS,
     FEATURES,
@@ -22,10 +22,16 @@ from radimpress.engines.consensus import (
     fit_weights,
     rouge_l,
 )
-from radimpress.engines.retrieval import ABSTAIN_EMPTY_FINDINGS, ABSTAIN_NO_SIMILAR_REPORT, RetrievalEngine
+from radimpress.drafting.engines.retrieval import (
+    ABSTAIN_EMPTY_FINDINGS,
+    ABSTAIN_NO_SIMILAR_REPORT,
+    RetrievalEngine,
+)
 from radimpress.errors import ConfigurationError
-from radimpress.scoring import score_pair
-from radimpress.statements import state
+from radimpress.language.normal import is_normal_impression
+from radimpress.language.statements import state
+from radimpress.reading.model import DraftContext
+from radimpress.scoring.rouge import score_pair
 
 NORMAL_FINDINGS = (
     "The heart size is normal. The lungs are clear. No pleural effusion or pneumothorax.",

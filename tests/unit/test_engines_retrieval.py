@@ -12,17 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from radimpress.engines import Draft, DraftContext, Engine, build_engine, engine_names, register_engine
-from radimpress.engines.retrieval import (
+from radimpress.datasets.samplefeed import iu_reports_path
+from radimpress.drafting.engines import Draft, Engine, build_engine, engine_names, register_engine
+from radimpress.drafting.engines.retrieval import (
     ABSTAIN_EMPTY_FINDINGS,
     ABSTAIN_NO_SIMILAR_REPORT,
     RetrievalEngine,
-    normalise_findings,
     read_pairs,
 )
 from radimpress.errors import ConfigurationError
-from radimpress.samplefeed import iu_reports_path
-from radimpress.scoring import score_pair
+from radimpress.language.normalise import normalise_findings
+from radimpress.reading.model import DraftContext
+from radimpress.scoring.rouge import score_pair
 
 NORMAL = "No acute cardiopulmonary disease."
 EFFUSION = "Large right pleural effusion."

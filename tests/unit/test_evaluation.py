@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from radimpress.evaluation import (
+from radimpress.scoring.rouge import RougeScores
+from radimpress.scoring.study_table import (
     CSV_HEADER,
     STUDY_REFERENCE,
     MetricSummary,
@@ -20,7 +21,6 @@ from radimpress.evaluation import (
     table_to_csv,
     table_to_json,
 )
-from radimpress.scoring import RougeScores
 
 
 def test_summarize_four_values_by_hand() -> None:

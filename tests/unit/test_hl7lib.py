@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import radimpress
-from radimpress import hl7lib, hl7v2
 from radimpress.errors import (
     EncodingError,
     NoFindingsError,
@@ -19,6 +18,7 @@ from radimpress.errors import (
     UnreadableMessageError,
     UnsupportedMessageTypeError,
 )
+from radimpress.reading import hl7lib, hl7v2
 
 LoadEvent = Callable[[str], bytes]
 NOW = datetime(2024, 3, 11, 10, 0, 0, tzinfo=UTC)

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from radimpress import hl7v2
 from radimpress.errors import (
     EncodingError,
     NoFindingsError,
@@ -19,8 +18,9 @@ from radimpress.errors import (
     UnreadableMessageError,
     UnsupportedMessageTypeError,
 )
-from radimpress.model import Report, Sections, TextBlock
 from radimpress.pseudonym import pseudonymize
+from radimpress.reading import hl7v2
+from radimpress.reading.model import Report, Sections, TextBlock
 
 LoadEvent = Callable[[str], bytes]
 KEY = b"unit-test-pseudonym-key"

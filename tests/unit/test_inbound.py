@@ -9,7 +9,7 @@ import json
 import pytest
 
 from radimpress.errors import EncodingError, UnreadableMessageError
-from radimpress.inbound import resolve
+from radimpress.transports.inbound import resolve
 from tests.conftest import load_event
 from tests.fakes import InMemoryObjectStore
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from radimpress.config import IngestSettings
-from radimpress.engines.contract import build_request
+from radimpress.drafting.engines.contract import build_request
+from radimpress.drafting.prompts import build_prompt
 from radimpress.errors import InferenceError, TransientError
-from radimpress.ingest import Ingestor, IngestOutcome, ingest
-from radimpress.prompts import build_prompt
-from radimpress.records import ErrorRecord, SubmissionRecord, raw_key, report_key, sha256_hex
+from radimpress.pipeline.ingest import Ingestor, IngestOutcome, ingest
+from radimpress.pipeline.records import ErrorRecord, SubmissionRecord, raw_key, report_key, sha256_hex
 from tests.conftest import load_event
 from tests.fakes import FakeInference, InMemoryObjectStore, InMemoryOnce, fixed_clock
 

@@ -7,9 +7,9 @@ import base64
 import pytest
 
 from radimpress.errors import TransientError
-from radimpress.hl7v2 import read_header
-from radimpress.inbound import resolve
-from radimpress.intake import ACK_CONTENT_TYPE, Intake, http_answer
+from radimpress.reading.hl7v2 import read_header
+from radimpress.transports.inbound import resolve
+from radimpress.transports.intake import ACK_CONTENT_TYPE, Intake, http_answer
 from tests.conftest import load_event
 from tests.fakes import InMemoryObjectStore, InMemoryQueue
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from radimpress.errors import TransientError
-from radimpress.inbound import resolve
-from radimpress.mllp import FrameTooLargeError, MllpDecoder, MllpGateway, frame
+from radimpress.transports.inbound import resolve
+from radimpress.transports.mllp import FrameTooLargeError, MllpDecoder, MllpGateway, frame
 from tests.conftest import load_event
 from tests.fakes import InMemoryObjectStore, InMemoryQueue
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from radimpress.nightly import NightlyEvent, evaluate_day, yesterday
-from radimpress.records import ResultRecord
+from radimpress.pipeline.nightly import NightlyEvent, evaluate_day, yesterday
+from radimpress.pipeline.records import ResultRecord
 from tests.fakes import InMemoryObjectStore, make_result
 
 DAY = date(2024, 1, 2)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from radimpress.corpus import ReportPair, load_pairs
-from radimpress.engines.base import Draft, DraftContext
+from radimpress.datasets.corpus import ReportPair, load_pairs
+from radimpress.drafting.engines.base import Draft
+from radimpress.drafting.safety import FlagKind
 from radimpress.errors import ConfigurationError
-from radimpress.offline_eval import (
+from radimpress.reading.model import DraftContext
+from radimpress.scoring.offline import (
     EvaluationPlan,
     ProgressBar,
     evaluate,
@@ -22,8 +24,7 @@ from radimpress.offline_eval import (
     open_index_engine,
     plan_evaluation,
 )
-from radimpress.safety import FlagKind
-from radimpress.scoring import score_pair
+from radimpress.scoring.rouge import score_pair
 
 PAIRS = (
     # a normal study drafted faithfully
@@ -173,7 +174,7 @@ def test_the_same_file_as_reports_and_index_runs_leave_one_out(tmp_path: Path) -
 
 
 def test_the_bundled_reports_against_the_default_index_run_leave_one_out() -> None:
-    from radimpress.samplefeed import iu_reports_path
+    from radimpress.datasets.samplefeed import iu_reports_path
 
     plan = plan_evaluation(reports=iu_reports_path(), limit=5)
 
@@ -223,7 +224,7 @@ def test_the_dev_split_is_evaluated_against_its_train_part() -> None:
 
     assert plan.index_pairs is not None and not plan.leave_one_out
     assert len(plan.pairs) + len(plan.index_pairs) == len(load_pairs())
-    from radimpress.engines.retrieval import normalise_findings
+    from radimpress.language.normalise import normalise_findings
 
     train = {normalise_findings(p.findings) for p in plan.index_pairs}
     assert not any(normalise_findings(p.findings) in train for p in plan.pairs)

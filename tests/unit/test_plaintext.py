@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-import radimpress.plaintext
+import radimpress.reading.plaintext
 from radimpress.errors import NoFindingsError, ReportError, UnreadableMessageError
-from radimpress.plaintext import decode_text, parse_text_report
-from radimpress.reports import read_report
+from radimpress.reading.plaintext import decode_text, parse_text_report
+from radimpress.reading.reports import read_report
 
 REPORT = "INDICATION: Cough.\nFINDINGS: The lungs are clear.\nIMPRESSION: Normal chest.\n"
 
@@ -124,7 +124,7 @@ def test_a_defect_in_splitting_still_surfaces_as_a_typed_error(monkeypatch: pyte
     def broken(text: str) -> None:
         raise RuntimeError("defect")
 
-    monkeypatch.setattr(radimpress.plaintext, "split_text", broken)
+    monkeypatch.setattr(radimpress.reading.plaintext, "split_text", broken)
 
     # When a report is read; Then the caller still gets a ReportError, never the raw exception
     with pytest.raises(UnreadableMessageError, match="RuntimeError"):

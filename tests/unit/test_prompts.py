@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt, findings_from_prompt, validate_template
 from radimpress.errors import ConfigurationError
-from radimpress.prompts import STUDY_PROMPT, build_prompt, findings_from_prompt, validate_template
 
 
 def test_the_study_prompt_wraps_the_findings_verbatim() -> None:

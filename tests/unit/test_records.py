@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from radimpress.adapters.parquet import RESULT_SCHEMA, read_results, write_results
 from radimpress.errors import NoFindingsError
-from radimpress.records import (
+from radimpress.pipeline.records import (
     RESULT_FIELDS,
     ErrorRecord,
     error_key,

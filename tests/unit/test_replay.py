@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 
-from radimpress.inbound import resolve
-from radimpress.records import ErrorRecord, error_key, raw_key
-from radimpress.replay import (
+from radimpress.pipeline.records import ErrorRecord, error_key, raw_key
+from radimpress.pipeline.replay import (
     SKIP_NO_RAW,
     SKIP_RAW_MISSING,
     SKIP_SAME_MESSAGE,
@@ -16,6 +15,7 @@ from radimpress.replay import (
     plan_replay,
     replay,
 )
+from radimpress.transports.inbound import resolve
 from tests.fakes import InMemoryObjectStore, InMemoryQueue
 
 DAY = date(2026, 11, 29)

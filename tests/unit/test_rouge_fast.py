@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from radimpress import scoring
-from radimpress.corpus import load_pairs
+from radimpress.datasets.corpus import load_pairs
 from radimpress.errors import ConfigurationError
-from radimpress.scoring import RougeScores, fast_path_available, score_pair, score_pairs
+from radimpress.scoring import rouge as scoring
+from radimpress.scoring.rouge import RougeScores, fast_path_available, score_pair, score_pairs
 
 VOCABULARY = (
     "no acute cardiopulmonary abnormality heart size normal mild cardiomegaly stable small left right "
@@ -137,7 +137,7 @@ def test_score_pairs_takes_any_iterable_and_keeps_the_order() -> None:
 
 def test_importing_scoring_loads_neither_implementation() -> None:
     code = (
-        "import sys, radimpress.scoring; "
+        "import sys, radimpress.scoring.rouge; "
         "print(any(m in sys.modules for m in ('rouge_score', 'rouge_score_rs', 'nltk')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

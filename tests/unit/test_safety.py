@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from radimpress.corpus import load_pairs
-from radimpress.safety import (
+from radimpress.datasets.corpus import load_pairs
+from radimpress.drafting.safety import (
     CRITICAL,
     OBSERVATIONS,
     Flag,

@@ -10,9 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from radimpress import samplefeed
+from radimpress.datasets import samplefeed
+from radimpress.datasets.samplefeed import (
+    Delimiters,
+    FeedItem,
+    Shape,
+    iter_feed,
+    iter_sample,
+    load_reports,
+    render,
+)
 from radimpress.errors import ConfigurationError
-from radimpress.samplefeed import Delimiters, FeedItem, Shape, iter_feed, iter_sample, load_reports, render
 
 REPO = Path(__file__).resolve().parents[2]
 SPECIALS = "pipe | caret ^ amp & tilde ~ backslash \\ and a literal \\T\\ escape"
@@ -144,7 +152,7 @@ def test_escape_honours_the_message_delimiters() -> None:
 @given(st.text())
 def test_the_readers_unescape_inverts_the_generators_escape(text: str) -> None:
     # the generator escapes independently of the reader, so the round trip is not the reader against itself
-    from radimpress.hl7v2 import unescape
+    from radimpress.reading.hl7v2 import unescape
 
     assert unescape(samplefeed._escape(text)) == text
 

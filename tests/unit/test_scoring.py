@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from radimpress import scoring
-from radimpress.scoring import ROUGE_TYPES, RougeScores, score_pair, score_pairs
+from radimpress.scoring import rouge as scoring
+from radimpress.scoring.rouge import ROUGE_TYPES, RougeScores, score_pair, score_pairs
 
 
 def test_one_word_changed_in_four() -> None:
@@ -87,7 +87,10 @@ def test_as_dict_uses_the_metric_names() -> None:
 
 def test_importing_scoring_does_not_load_rouge_score() -> None:
     # Given a fresh interpreter, When the scoring and evaluation modules are imported (as a handler would)
-    code = "import sys, radimpress.scoring, radimpress.evaluation; print('rouge_score' in sys.modules)"
+    code = (
+        "import sys, radimpress.scoring.rouge, radimpress.scoring.study_table; "
+        "print('rouge_score' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     # Then rouge_score (and nltk behind it) stays unloaded until the first score

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from radimpress.model import SECTION_NAMES, Sections, TextBlock
-from radimpress.sections import split_detailed, split_sections, split_text
+from radimpress.reading.model import SECTION_NAMES, Sections, TextBlock
+from radimpress.reading.sections import split_detailed, split_sections, split_text
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 TEXT_FIXTURES = sorted(path.stem for path in (EVENTS / "text").glob("*.txt"))

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from radimpress.errors import ReportError
-from radimpress.model import SECTION_NAMES, SectionName, Sections, TextBlock
-from radimpress.plaintext import parse_text_report
-from radimpress.sections import split_detailed, split_text
+from radimpress.reading.model import SECTION_NAMES, SectionName, Sections, TextBlock
+from radimpress.reading.plaintext import parse_text_report
+from radimpress.reading.sections import split_detailed, split_text
 
 _TOKEN = re.compile(r"[^\W_]+")
 

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from radimpress.engines import Engine, build_engine, engine_names
-from radimpress.engines.contract import GenerationSettings
-from radimpress.engines.seq2seq import (
+from radimpress.drafting.engines import Engine, build_engine, engine_names
+from radimpress.drafting.engines.contract import GenerationSettings
+from radimpress.drafting.engines.seq2seq import (
     ABSTAIN_EMPTY_FINDINGS,
     ABSTAIN_EMPTY_GENERATION,
     Seq2SeqEngine,
     checkpoint_fingerprint,
 )
+from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt
 from radimpress.errors import ConfigurationError
-from radimpress.prompts import STUDY_PROMPT, build_prompt
 from tests.tiny_seq2seq import require_transformers, save_tiny_t5
 
 FINDINGS = [
@@ -70,7 +70,8 @@ def spy(engine: Seq2SeqEngine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gene
 def test_importing_the_engines_loads_neither_torch_nor_transformers() -> None:
     # Given a fresh interpreter, When the engine registry, this engine's module and the server are imported
     code = (
-        "import sys, radimpress.engines, radimpress.engines.seq2seq, radimpress.serving; "
+        "import sys, radimpress.drafting.engines, radimpress.drafting.engines.seq2seq, "
+        "radimpress.drafting.serving; "
         "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

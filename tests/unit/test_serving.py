@@ -7,18 +7,19 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from radimpress.engines.base import Draft, DraftContext, Engine
-from radimpress.engines.contract import (
+from radimpress.drafting.engines.base import Draft, Engine
+from radimpress.drafting.engines.contract import (
     MODEL_CONTRACTS,
     GenerationSettings,
     ModelContract,
     build_request,
     parse_response,
 )
-from radimpress.engines.seq2seq import Seq2SeqEngine
+from radimpress.drafting.engines.seq2seq import Seq2SeqEngine
+from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt
+from radimpress.drafting.serving import EngineAbstainedError, PromptCompleter, handle_invocation
 from radimpress.errors import InferenceError
-from radimpress.prompts import STUDY_PROMPT, build_prompt
-from radimpress.serving import EngineAbstainedError, PromptCompleter, handle_invocation
+from radimpress.reading.model import DraftContext
 from tests.tiny_seq2seq import require_transformers, save_tiny_t5
 
 FINDINGS = "Heart size is normal. The lungs are clear. No pneumothorax or pleural effusion."
@@ -98,7 +99,7 @@ def test_an_unreadable_request_is_an_inference_error_and_the_engine_is_not_calle
 
 
 def test_the_embedded_retrieval_engine_is_served_the_same_way() -> None:
-    from radimpress.engines import build_engine
+    from radimpress.drafting.engines import build_engine
 
     engine = build_engine("retrieval")
     response = handle_invocation(

@@ -21,7 +21,7 @@ from cfnlint.api import ManualArgs, lint, lint_file
 
 from radimpress.config import CompletionSettings, HttpsIntakeSettings, IngestSettings, NightlySettings
 from radimpress.local.template import load_template, resolve
-from radimpress.records import RESULT_FIELDS, ErrorRecord
+from radimpress.pipeline.records import RESULT_FIELDS, ErrorRecord
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"

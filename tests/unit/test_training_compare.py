@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from radimpress.errors import ConfigurationError
-from radimpress.evaluation import STUDY_REFERENCE
-from radimpress.offline_eval import evaluate, open_engine, plan_evaluation
-from radimpress.scoring import ROUGE_TYPES
+from radimpress.scoring.offline import evaluate, open_engine, plan_evaluation
+from radimpress.scoring.rouge import ROUGE_TYPES
+from radimpress.scoring.study_table import STUDY_REFERENCE
 from tests.tiny_seq2seq import require_transformers, save_tiny_t5
 from training.compare import (
     EngineSpec,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from radimpress.datasplit import load_split
+from radimpress.datasets.split import load_split
+from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt
 from radimpress.errors import ConfigurationError
-from radimpress.prompts import STUDY_PROMPT, build_prompt
 from training.prepare import TEMPLATE, main, prepare
 
 ROWS = [

@@ -4,22 +4,24 @@
 prints one JSON object per report per line. A report that cannot be read prints ``{"source", "error"}``
 instead and the others go on. Exit status: 0 all read, 1 any failed, 2 bad usage.
 
-Output never carries patient identity: a :class:`~radimpress.model.Report` has none, only the pseudonymous
-``patient_key``, which is printed when a key is configured (``--pseudonym-key-env``).
+Output never carries patient identity: a :class:`~radimpress.reading.model.Report` has none, only the
+pseudonymous ``patient_key``, which is printed when a key is configured (``--pseudonym-key-env``).
 
 ``radimpress draft`` drafts an impression from findings (``--findings`` or stdin) and prints it with its
-safety flags (:mod:`radimpress.safety`), or the engine's reason to abstain. ``radimpress evaluate`` drafts
-every report of a file (or the bundled IU dev split) and prints the study's ROUGE table, the
+safety flags (:mod:`radimpress.drafting.safety`), or the engine's reason to abstain. ``radimpress evaluate``
+drafts every report of a file (or the bundled IU dev split) and prints the study's ROUGE table, the
 normal/abnormal split, the flag counts beside the radiologists' own and the abstentions
-(:mod:`radimpress.offline_eval`, which holds the logic). Both exit 0, or 2 on bad usage or configuration.
+(:mod:`radimpress.scoring.offline`, which holds the logic). Both exit 0, or 2 on bad usage or configuration.
 
 ``radimpress replay --bucket B --queue-url Q --date D`` sends the messages that failed at ingest on day D
-back to the ingest queue, as claim checks on their raw archive (:mod:`radimpress.replay`); ``--dry-run``
+back to the ingest queue, as claim checks on their raw archive (:mod:`radimpress.pipeline.replay`);
+``--dry-run``
 only prints what it would send. It uses the AWS credentials and region of the environment. Exit 0 when
 everything selected was sent, 1 when the queue refused any, 2 on bad usage.
 
 ``radimpress mllp --queue-url Q --bucket B`` listens for HL7 over MLLP (default port 2575) and puts every
-message on the ingest queue before acknowledging it (:mod:`radimpress.mllp`); it runs until interrupted.
+message on the ingest queue before acknowledging it (:mod:`radimpress.transports.mllp`); it runs until
+interrupted.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any, TextIO
 
 from radimpress import __version__
 from radimpress.errors import ConfigurationError, DependencyRefusedError, ReportError, TransientError
-from radimpress.reports import Format, read_reports
+from radimpress.reading.reports import Format, read_reports
 
 __all__ = ["main"]
 
@@ -85,7 +87,7 @@ def _mllp(args: argparse.Namespace, out: TextIO) -> int:
 
     from radimpress.adapters.s3 import S3ObjectStore  # noqa: PLC0415 - boto3 loads only for this command
     from radimpress.adapters.sqs import SqsQueue  # noqa: PLC0415
-    from radimpress.mllp import MllpGateway  # noqa: PLC0415
+    from radimpress.transports.mllp import MllpGateway  # noqa: PLC0415
 
     gateway = MllpGateway(SqsQueue(args.queue_url), S3ObjectStore(args.bucket))
 
@@ -148,9 +150,9 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _replay(args: argparse.Namespace, out: TextIO) -> int:
-    from radimpress import replay  # noqa: PLC0415 - boto3 loads only for this command
     from radimpress.adapters.s3 import S3ObjectStore  # noqa: PLC0415
     from radimpress.adapters.sqs import SqsQueue  # noqa: PLC0415
+    from radimpress.pipeline import replay  # noqa: PLC0415 - boto3 loads only for this command
 
     store = S3ObjectStore(args.bucket)
     plan = replay.plan_replay(store, args.days, error_types=args.error_types)
@@ -240,8 +242,8 @@ def _add_draft_and_evaluate(commands: argparse._SubParsersAction[argparse.Argume
 
 
 def _draft(args: argparse.Namespace, out: TextIO) -> int:
-    from radimpress.offline_eval import open_index_engine  # noqa: PLC0415 - engines load only when used
-    from radimpress.safety import flag_draft  # noqa: PLC0415
+    from radimpress.drafting.safety import flag_draft  # noqa: PLC0415
+    from radimpress.scoring.offline import open_index_engine  # noqa: PLC0415 - engines load only when used
 
     findings = args.findings if args.findings is not None else _read_stdin().decode("utf-8", "replace")
     with open_index_engine(args.index, args.engine, dict(args.engine_options)) as engine:
@@ -269,7 +271,7 @@ def _draft(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
-    from radimpress import offline_eval  # noqa: PLC0415 - engines and ROUGE load only when used
+    from radimpress.scoring import offline as offline_eval  # noqa: PLC0415 - engines and ROUGE load only when used
 
     plan = offline_eval.plan_evaluation(
         reports=args.reports, index=args.index, split=args.split, limit=args.limit

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from radimpress.engines.contract import ModelContract
+from radimpress.drafting.engines.contract import ModelContract
+from radimpress.drafting.prompts import STUDY_PROMPT, validate_template
 from radimpress.errors import ConfigurationError
-from radimpress.prompts import STUDY_PROMPT, validate_template
 
 __all__ = ["CompletionSettings", "HttpsIntakeSettings", "IngestSettings", "NightlySettings"]
 

@@ -1,4 +1,5 @@
-"""Powertools idempotency (DynamoDB) for the per-report submit: ``once`` of :func:`radimpress.ingest.ingest`.
+"""Powertools idempotency (DynamoDB) for the per-report submit: ``once`` of
+:func:`radimpress.pipeline.ingest.ingest`.
 
 The key is the submission's ``inference_id`` (the report key: sha256 of ``MSH-10|accession|status``), under
 a fixed prefix, so any delivery of the same report, in the same message or another, after a retry or a
@@ -33,8 +34,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from radimpress.errors import TransientError
-from radimpress.ingest import Submit, SubmitReceipt
-from radimpress.records import SubmissionRecord
+from radimpress.pipeline.ingest import Submit, SubmitReceipt
+from radimpress.pipeline.records import SubmissionRecord
 
 __all__ = ["DEFAULT_EXPIRY_SECONDS", "KEY_PREFIX", "IdempotentSubmit"]
 
@@ -51,7 +52,8 @@ def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
 
 
 class IdempotentSubmit:
-    """``once`` for :func:`radimpress.ingest.ingest`, backed by the ``IDEMPOTENCY_TABLE`` DynamoDB table.
+    """``once`` for :func:`radimpress.pipeline.ingest.ingest`, backed by the ``IDEMPOTENCY_TABLE`` DynamoDB
+    table.
 
     The persistence layer (and its boto3 client) is created on first use, not at cold start.
     """

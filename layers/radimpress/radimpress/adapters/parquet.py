@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from radimpress.records import RESULT_FIELDS, ResultRecord
+from radimpress.pipeline.records import RESULT_FIELDS, ResultRecord
 
 __all__ = ["RESULT_SCHEMA", "read_results", "write_results"]
 

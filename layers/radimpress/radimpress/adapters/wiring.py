@@ -14,12 +14,12 @@ from radimpress.adapters.sagemaker import SageMakerAsyncClient
 from radimpress.adapters.secrets import SecretsManagerSource
 from radimpress.adapters.sqs import SqsQueue
 from radimpress.config import CompletionSettings, HttpsIntakeSettings, IngestSettings
-from radimpress.ingest import Ingestor
-from radimpress.intake import Intake
+from radimpress.pipeline.ingest import Ingestor
 from radimpress.ports import utc_now
+from radimpress.transports.intake import Intake
 
 if TYPE_CHECKING:
-    from radimpress.completion import CompletionBatch
+    from radimpress.pipeline.completion import CompletionBatch
 
 __all__ = ["completion_batch", "ingest_service", "intake"]
 
@@ -46,7 +46,7 @@ def intake(settings: HttpsIntakeSettings) -> Intake:
 def completion_batch(settings: CompletionSettings, *, batch_id: str) -> CompletionBatch:
     """A batch of completions on the data bucket whose results are written as Parquet when it closes."""
     from radimpress.adapters.parquet import write_results  # noqa: PLC0415 - pyarrow only on this path
-    from radimpress.completion import CompletionBatch  # noqa: PLC0415
+    from radimpress.pipeline.completion import CompletionBatch  # noqa: PLC0415
 
     return CompletionBatch(
         S3ObjectStore(settings.bucket_name), settings, batch_id=batch_id, write=write_results

@@ -13,8 +13,8 @@ service model (``sagemaker-runtime`` 2017-05-13, rest-json):
 
 What SageMaker then does in the background, worker threads do here (as many as the endpoint config's
 ``MaxConcurrentInvocationsPerInstance``): read the input from S3, run the engine behind the model contract
-(any :class:`~radimpress.engines.base.Engine`: the endpoint does not know which), write the response to
-``<S3OutputPath>/<uuid>.out`` (a failure to ``<S3FailurePath>/<uuid>-error.out``) and publish SageMaker's
+(any :class:`~radimpress.drafting.engines.base.Engine`: the endpoint does not know which), write the response
+to ``<S3OutputPath>/<uuid>.out`` (a failure to ``<S3FailurePath>/<uuid>-error.out``) and publish SageMaker's
 notification JSON to the SuccessTopic (or ErrorTopic). Notifications are sent with ``PublishBatch``, up to
 ten per call: each subscriber still receives one SNS message per inference, as from ``Publish``.
 """
@@ -34,13 +34,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from radimpress.engines.base import Engine
-from radimpress.engines.contract import ModelContract
+from radimpress.drafting.engines.base import Engine
+from radimpress.drafting.engines.contract import ModelContract
+from radimpress.drafting.prompts import STUDY_PROMPT
+from radimpress.drafting.serving import EngineAbstainedError, handle_invocation
 from radimpress.errors import RadimpressError
 from radimpress.local.moto_server import ACCOUNT_ID, HOST
 from radimpress.ports import split_s3_uri
-from radimpress.prompts import STUDY_PROMPT
-from radimpress.serving import EngineAbstainedError, handle_invocation
 
 __all__ = ["AsyncEndpointConfig", "EndpointStats", "LocalAsyncEndpoint", "notification"]
 

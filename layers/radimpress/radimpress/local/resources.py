@@ -85,7 +85,9 @@ STAND_INS: Mapping[str, str] = {
     "AWS::Logs::LogGroup": "<workdir>/logs/functions.log: the functions' stdout (JSON logs, EMF metrics)",
     "AWS::CloudWatch::Alarm": "the demo's summary: DLQ depths and handler errors are counted and checked",
     "AWS::Scheduler::Schedule": "radimpress.local.scheduler.invoke_scheduled, run by the demo for today",
-    "AWS::SageMaker::Model": "the embedded engine (radimpress.engines) behind radimpress.local.endpoint",
+    "AWS::SageMaker::Model": (
+        "the embedded engine (radimpress.drafting.engines) behind radimpress.local.endpoint"
+    ),
     "AWS::SageMaker::EndpointConfig": (
         "radimpress.local.endpoint, configured from its AsyncInferenceConfig (S3OutputPath, S3FailurePath, "
         "SuccessTopic, ErrorTopic, MaxConcurrentInvocationsPerInstance)"

@@ -46,8 +46,10 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from radimpress.engines import build_engine
-from radimpress.engines.base import Engine
+from radimpress.datasets.samplefeed import FeedItem
+from radimpress.drafting.engines import build_engine
+from radimpress.drafting.engines.base import Engine
+from radimpress.drafting.prompts import STUDY_PROMPT
 from radimpress.errors import ConfigurationError
 from radimpress.local.api import LocalRestApi, Route
 from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
@@ -58,8 +60,6 @@ from radimpress.local.producer import Producer, Sent
 from radimpress.local.query import GlueTable
 from radimpress.local.resources import LocalStack, create_stack
 from radimpress.local.scheduler import ScheduledRun, invoke_scheduled, schedule_event
-from radimpress.prompts import STUDY_PROMPT
-from radimpress.samplefeed import FeedItem
 
 __all__ = ["LocalRuntime", "RuntimeOptions", "repository_root"]
 

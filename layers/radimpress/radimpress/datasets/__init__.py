@@ -1,0 +1,1 @@
+"""Report corpora: the bundled IU reports, the train/dev split, and the sample feed rendered from them."""

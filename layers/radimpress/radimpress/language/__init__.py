@@ -1,0 +1,1 @@
+"""What report sentences state: sentence splitting, negation, sides, finding concepts, normal wording."""

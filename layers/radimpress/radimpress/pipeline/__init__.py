@@ -1,0 +1,1 @@
+"""The services behind the Lambda functions: ingest, completion, nightly evaluation, replay, records."""

@@ -1,0 +1,252 @@
+"""Completion: SageMaker asynchronous-inference notifications in, result records (or error records) out.
+
+The endpoint publishes one notification per inference to its SuccessTopic or ErrorTopic; SNS delivers it to
+the CompletionQueue and Lambda hands the function a batch. For each notification:
+
+* ``Completed``: read the output at ``responseParameters.outputLocation`` (either JumpStart response shape,
+  via :func:`radimpress.drafting.engines.contract.parse_response`), read the submission record the ingest
+  function wrote, score the draft against the radiologist's impression when the report had one
+  (ROUGE-1/2/L/Lsum, rouge-score semantics) and make a :class:`~radimpress.pipeline.records.ResultRecord`;
+* ``Failed``, an unreadable output or an unknown inference id: an
+:class:`~radimpress.pipeline.records.ErrorRecord`
+  (stage ``inference`` for what the endpoint reported, ``completion`` for what happened here), written at
+  once; the message is acknowledged.
+
+S3 throttling or unavailability raises :class:`~radimpress.errors.TransientError` and the record is retried.
+All results of one batch go to ONE Parquet file per completion date, ``results/dt=<date>/<batch-id>.parquet``,
+written by :meth:`CompletionBatch.flush` after the batch; if that write fails the invocation fails and the
+whole batch is redelivered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from radimpress.config import CompletionSettings
+from radimpress.drafting.engines.contract import parse_response
+from radimpress.drafting.safety import flag_draft
+from radimpress.errors import InferenceError, RadimpressError, UnknownInferenceError
+from radimpress.observability import count, logger
+from radimpress.pipeline.records import (
+    ErrorRecord,
+    ResultRecord,
+    SubmissionRecord,
+    error_key,
+    error_message,
+    result_key,
+    submission_key,
+    utc_day,
+)
+from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
+from radimpress.scoring.rouge import score_pair
+
+__all__ = [
+    "AsyncInferenceNotification",
+    "Completed",
+    "CompletionBatch",
+    "RequestParameters",
+    "ResponseParameters",
+    "ResultWriter",
+    "UnknownInferenceError",
+]
+
+_REASON_CHARS = 200
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class RequestParameters(_Camel):
+    endpoint_name: str = Field(alias="endpointName")
+    input_location: str = Field(alias="inputLocation")
+    content_type: str | None = Field(default=None, alias="contentType")
+    accept: str | None = None
+
+
+class ResponseParameters(_Camel):
+    content_type: str | None = Field(default=None, alias="contentType")
+    output_location: str | None = Field(default=None, alias="outputLocation")
+    failure_location: str | None = Field(default=None, alias="failureLocation")
+
+
+class AsyncInferenceNotification(_Camel):
+    """The JSON SageMaker publishes when an asynchronous inference completes or fails.
+
+    Success carries ``responseParameters.outputLocation``; failure carries ``failureReason`` and, when the
+    endpoint config has an S3FailurePath, a ``failureLocation`` (in ``responseParameters``; some
+    integrations put it at the top level, which is accepted too).
+    """
+
+    aws_region: str | None = Field(default=None, alias="awsRegion")
+    event_time: AwareDatetime = Field(alias="eventTime")
+    received_time: AwareDatetime | None = Field(default=None, alias="receivedTime")
+    invocation_status: Literal["Completed", "Failed"] = Field(alias="invocationStatus")
+    failure_reason: str | None = Field(default=None, alias="failureReason")
+    failure_location: str | None = Field(default=None, alias="failureLocation")
+    request_parameters: RequestParameters = Field(alias="requestParameters")
+    response_parameters: ResponseParameters | None = Field(default=None, alias="responseParameters")
+    inference_id: str = Field(alias="inferenceId", min_length=1)
+    event_version: str = Field(default="1.0", alias="eventVersion")
+    event_source: Literal["aws:sagemaker"] = Field(default="aws:sagemaker", alias="eventSource")
+    event_name: Literal["InferenceResult"] = Field(default="InferenceResult", alias="eventName")
+
+    @property
+    def output_location(self) -> str | None:
+        return self.response_parameters.output_location if self.response_parameters else None
+
+    @property
+    def where_failed(self) -> str | None:
+        nested = self.response_parameters.failure_location if self.response_parameters else None
+        return nested or self.failure_location
+
+
+ResultWriter = Callable[[Sequence[ResultRecord]], bytes]
+Completed = ResultRecord | ErrorRecord
+
+
+class CompletionBatch:
+    """The results and errors of one SQS batch of notifications.
+
+    Used as a context manager: when the block exits without an exception, every result of the batch is
+    written (:meth:`flush`) as ONE Parquet file per completion date; error records are written as they occur.
+    """
+
+    def __init__(
+        self, store: ObjectStore, settings: CompletionSettings, *, batch_id: str, write: ResultWriter
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.batch_id = batch_id
+        self.write = write
+        self.results: list[ResultRecord] = []
+        self.errors: list[ErrorRecord] = []
+        self.written: list[str] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            self.written.extend(self.flush())
+
+    def complete(self, notification: AsyncInferenceNotification) -> Completed:
+        """Turn one notification into a result (kept for :meth:`flush`) or an error record (written now)."""
+        submission = self._submission(notification.inference_id)
+        if notification.invocation_status == "Failed":
+            reason = (notification.failure_reason or "the endpoint reported a failure").splitlines()[0]
+            reported = InferenceError(reason[:_REASON_CHARS], where=notification.where_failed)
+            return self._reject(notification, submission, reported, stage="inference")
+        if submission is None:
+            unknown = UnknownInferenceError("no submission record for this inference", where="submissions/")
+            return self._reject(notification, None, unknown, stage="completion")
+        try:
+            draft = parse_response(self._output(notification))
+        except (InferenceError, UnknownInferenceError) as exc:
+            return self._reject(notification, submission, exc, stage="completion")
+        result = _result(notification, submission, draft, self.settings)
+        self.results.append(result)
+        count("InferenceSucceeded")
+        logger.info("result drafted", inference_id=result.inference_id, latency_ms=result.latency_ms)
+        return result
+
+    def flush(self) -> list[str]:
+        """Write the results so far, one Parquet file per completion date; the keys written."""
+        by_day: defaultdict[date, list[ResultRecord]] = defaultdict(list)
+        for result in self.results:
+            by_day[utc_day(result.completed_at)].append(result)
+        keys = []
+        for day, results in sorted(by_day.items()):
+            key = result_key(day, self.batch_id)
+            self.store.put(key, self.write(results), "application/vnd.apache.parquet")
+            keys.append(key)
+        count("ResultsWritten", len(self.results))
+        self.results.clear()
+        return keys
+
+    def _submission(self, inference_id: str) -> SubmissionRecord | None:
+        try:
+            return SubmissionRecord.from_json(self.store.get(submission_key(inference_id)))
+        except ObjectNotFoundError:
+            return None
+
+    def _output(self, notification: AsyncInferenceNotification) -> bytes:
+        location = notification.output_location
+        if not location:
+            raise UnknownInferenceError(
+                "success notification without an output location", where="outputLocation"
+            )
+        try:
+            bucket, key = split_s3_uri(location)
+        except ValueError:
+            raise UnknownInferenceError(
+                "output location is not an s3:// URI", where="outputLocation"
+            ) from None
+        try:
+            return self.store.get(key, bucket=bucket)
+        except ObjectNotFoundError:
+            raise UnknownInferenceError("the output object does not exist", where="outputLocation") from None
+
+    def _reject(
+        self,
+        notification: AsyncInferenceNotification,
+        submission: SubmissionRecord | None,
+        failure: RadimpressError,
+        *,
+        stage: Literal["inference", "completion"],
+    ) -> ErrorRecord:
+        record = ErrorRecord.build(
+            stage=stage,
+            error_type=failure.code,
+            message=error_message(failure),
+            where=failure.where,
+            occurred_at=notification.event_time,
+            identity=notification.inference_id,
+            raw_key=submission.raw_key if submission else None,
+            inference_id=notification.inference_id,
+            message_id=submission.message_id if submission else None,
+        )
+        self.store.put(error_key(record), record.to_json_line(), "application/json")
+        self.errors.append(record)
+        count("InferenceFailed" if stage == "inference" else "CompletionRejected")
+        logger.warning(
+            "inference failed" if stage == "inference" else "completion rejected",
+            inference_id=notification.inference_id,
+            error_type=record.error_type,
+        )
+        return record
+
+
+def _result(
+    notification: AsyncInferenceNotification,
+    submission: SubmissionRecord,
+    draft: str,
+    settings: CompletionSettings,
+) -> ResultRecord:
+    reference = submission.reference_impression
+    scores = score_pair(draft, reference) if reference else None
+    flags = flag_draft(submission.findings, draft, comparison=submission.comparison)
+    completed_at = notification.event_time
+    latency = completed_at - submission.submitted_at
+    return ResultRecord(
+        **submission.model_dump(include=_SHARED_FIELDS),
+        draft=draft,
+        rouge1=scores.rouge1 if scores else None,
+        rouge2=scores.rouge2 if scores else None,
+        rougeL=scores.rougeL if scores else None,
+        rougeLsum=scores.rougeLsum if scores else None,
+        engine=f"sagemaker:{notification.request_parameters.endpoint_name}",
+        model_id=settings.model_id,
+        completed_at=completed_at,
+        latency_ms=max(0, round(latency.total_seconds() * 1000)),
+        flags=",".join(flag.code for flag in flags),
+        flag_count=len(flags),
+    )
+
+
+_SHARED_FIELDS = set(ResultRecord.model_fields) & set(SubmissionRecord.model_fields)

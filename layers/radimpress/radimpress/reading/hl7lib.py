@@ -1,0 +1,219 @@
+"""The one module that imports an HL7 library (hl7apy): outbound ACKs and optional strict validation.
+
+Where hl7apy serves, and where it does not (measured on this project's 3.3-KB ORU^R01 fixtures):
+
+* It is good at *building* messages with named fields (``msh.msh_10``, ``msa.msa_1``) for the version we
+  answer in, so the ACK below is built with it rather than by string concatenation.
+* It is not our reader. Parsing takes about 25 ms and ~800 KiB per message (our split-based reader in
+  :mod:`radimpress.reading.hl7v2` takes tens of microseconds); it rejects MSH-12 ``2.4.1``, ``2.6.1``, ``2.9``
+  and an empty version, which real feeds send; with its default ``find_groups=True`` it silently drops Z-, DG1
+  and MSA segments and, on CRLF-terminated input, everything after MSH; it has no unescape; and in strict
+  mode it rejects most real messages (a long FT report exceeds a length limit, a local OBX-3 code has a
+  subcomponent, a name sits in a date field). python-hl7 is tolerant but still about 1.4 ms per message,
+  far from the >= 10,000 reports/s (parse + sections) the hot path needs. So the hot path never imports
+  an HL7 library; :func:`validate_strict` is an opt-in diagnostic for interface analysts, not a gate.
+
+Nothing here logs or returns message content: ACK texts are our own error messages (no field values) and
+strict-validation problems are reduced to structure, because hl7apy's own messages can quote field values,
+patient data included.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from hl7apy import exceptions as hl7apy_exceptions
+from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy.core import Message
+from hl7apy.parser import parse_message as hl7apy_parse_message
+
+from radimpress.errors import (
+    EncodingError,
+    NoFindingsError,
+    NoReportTextError,
+    ReportError,
+    UnreadableMessageError,
+    UnsupportedMessageTypeError,
+)
+from radimpress.reading.hl7v2 import MessageHeader, escape, read_header, split_messages
+
+__all__ = [
+    "ACK_APPLICATION",
+    "AckCode",
+    "ack_code_for",
+    "build_ack",
+    "validate_strict",
+]
+
+AckCode = Literal["AA", "AE", "AR"]
+
+#: MSH-3 of every message radimpress sends.
+ACK_APPLICATION = "RADIMPRESS"
+
+# Versions hl7apy ships structures for, oldest first; an ACK is built in the newest one not above the
+# sender's version (2.4.1 -> 2.4, 2.9 -> 2.8.2) and MSH-12 then echoes the sender's own version.
+_HL7APY_VERSIONS = ("2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2")
+_FALLBACK_VERSION = "2.5"
+
+# HL7 table 0357 (message error condition codes) for each of our errors.
+_ERROR_CONDITIONS: dict[type[ReportError], tuple[str, str]] = {
+    UnreadableMessageError: ("100", "Segment sequence error"),
+    EncodingError: ("102", "Data type error"),
+    UnsupportedMessageTypeError: ("200", "Unsupported message type"),
+    NoReportTextError: ("101", "Required field missing"),
+    NoFindingsError: ("207", "Application internal error"),
+}
+
+# hl7apy exceptions whose text names only structure (segment, field, version), never a value.
+_STRUCTURAL_EXCEPTIONS: tuple[type[Exception], ...] = (
+    hl7apy_exceptions.ValidationError,
+    hl7apy_exceptions.UnsupportedVersion,
+    hl7apy_exceptions.ChildNotFound,
+    hl7apy_exceptions.ChildNotValid,
+    hl7apy_exceptions.MaxChildLimitReached,
+    hl7apy_exceptions.InvalidName,
+    hl7apy_exceptions.InvalidEncodingChars,
+    hl7apy_exceptions.InvalidDataType,
+)
+
+
+def ack_code_for(error: ReportError | None) -> AckCode:
+    """MSA-1 for an outcome: AA accepted; AR rejected as a message (unreadable, bad charset, not a
+    result type); AE accepted as a message but its content is unusable (no text, no findings)."""
+    if error is None:
+        return "AA"
+    if isinstance(error, UnreadableMessageError | EncodingError | UnsupportedMessageTypeError):
+        return "AR"
+    return "AE"
+
+
+def _version_for(received: str | None) -> str:
+    if not received:
+        return _FALLBACK_VERSION
+    if received in _HL7APY_VERSIONS:
+        return received
+    try:
+        wanted = tuple(int(part) for part in received.split("."))
+    except ValueError:
+        return _FALLBACK_VERSION
+    candidates = [v for v in _HL7APY_VERSIONS if not _at_least(v, *wanted)]  # v < wanted
+    return candidates[-1] if candidates else _HL7APY_VERSIONS[0]
+
+
+def _at_least(version: str, *wanted: int) -> bool:
+    return tuple(int(part) for part in version.split(".")) >= wanted
+
+
+def _error_location(where: str | None) -> tuple[str, str] | None:
+    """``"OBX-5"`` -> ``("OBX", "5")``; None for byte offsets and other non-field locations."""
+    if not where:
+        return None
+    segment, _, field = where.partition("-")
+    if len(segment) == 3 and segment.isalnum() and segment.isupper() and field.isdigit():
+        return segment, field
+    return None
+
+
+def _timestamp(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+
+
+def _header_or_none(received: bytes | str) -> MessageHeader | None:
+    try:
+        return read_header(received)
+    except ReportError:
+        return None  # still acknowledge (AR): the sender must learn the message was refused
+
+
+def build_ack(
+    received: bytes | str,
+    *,
+    error: ReportError | None = None,
+    code: AckCode | None = None,
+    control_id: str | None = None,
+    now: datetime | None = None,
+    sending_application: str = ACK_APPLICATION,
+    sending_facility: str | None = None,
+) -> str:
+    """An HL7 ACK (original mode) for ``received``: ER7 text with ``\\r`` terminators, no MLLP framing.
+
+    MSH-5/MSH-6 answer the sender's MSH-3/MSH-4 (their namespace ids), MSA-2 echoes its MSH-10, MSH-12
+    its version, MSH-9 is ``ACK^<trigger>^ACK``. ``code`` defaults to :func:`ack_code_for` of ``error``; an
+    error adds MSA-3 (its text) and ERR (table 0357 condition and, when it names a field, the location:
+    ERR-2 from v2.5, ERR-1 before). An unreadable ``received`` still gets an ACK (AR) with the MSH fields
+    it lacks left empty.
+    """
+    header = _header_or_none(received)
+    ack_code = code or ack_code_for(error)
+    received_version = header.version if header else None
+    version = _version_for(received_version)
+    trigger = header.trigger_event if header else None
+
+    ack = Message("ACK", version=version, validation_level=VALIDATION_LEVEL.TOLERANT)
+    msh = ack.msh
+    msh.msh_3 = escape(sending_application)
+    if sending_facility:
+        msh.msh_4 = escape(sending_facility)
+    if header and header.sending_application:
+        msh.msh_5 = escape(header.sending_application)
+    if header and header.sending_facility:
+        msh.msh_6 = escape(header.sending_facility)
+    msh.msh_7 = _timestamp(now)
+    if trigger:  # message structure (MSH-9.3) exists from v2.3.1
+        msh.msh_9 = f"ACK^{escape(trigger)}^ACK" if _at_least(version, 2, 3, 1) else f"ACK^{escape(trigger)}"
+    else:
+        msh.msh_9 = "ACK"
+    msh.msh_10 = escape(control_id or uuid.uuid4().hex[:20].upper())
+    msh.msh_11 = escape((header.processing_id if header else None) or "P")
+    msh.msh_12 = escape(received_version or version)
+
+    msa = ack.msa
+    msa.msa_1 = ack_code
+    if header and header.control_id:
+        msa.msa_2 = escape(header.control_id)
+    if error is not None:
+        msa.msa_3 = escape(str(error)[:80])
+        _add_err(ack, error, version)
+    return str(ack.to_er7()).rstrip("\r")
+
+
+def _add_err(ack: Message, error: ReportError, version: str) -> None:
+    condition, condition_text = _ERROR_CONDITIONS.get(type(error), ("207", "Application internal error"))
+    location = _error_location(error.where)
+    err = ack.add_segment("ERR")
+    if _at_least(version, 2, 5):
+        if location:
+            err.err_2 = f"{location[0]}^1^{location[1]}"
+        err.err_3 = f"{condition}^{escape(condition_text)}^HL70357"
+        err.err_4 = "E"
+        err.err_8 = escape(str(error)[:250])
+    else:
+        segment, field = location or ("", "")
+        err.err_1 = f"{segment}^{'1' if segment else ''}^{field}^{condition}&{escape(condition_text)}&HL70357"
+
+
+def validate_strict(message: bytes | str) -> list[str]:
+    """Problems hl7apy's strict validation finds in ``message``; ``[]`` when it passes.
+
+    Opt-in diagnostics (for onboarding a new feed), never on the hot path: most real messages fail it
+    for reasons :mod:`radimpress.reading.hl7v2` tolerates. Problems name structure only, never field values.
+    The message is normalised first (BOM, MLLP, CRLF/LF) so hl7apy sees what our reader sees.
+    """
+    try:
+        messages = split_messages(message)
+    except ReportError as exc:
+        return [f"{type(exc).__name__}: {exc}"]
+    if len(messages) != 1:
+        return [f"expected one message, payload holds {len(messages)}"]
+    try:
+        parsed = hl7apy_parse_message(messages[0], validation_level=VALIDATION_LEVEL.STRICT)
+        parsed.validate()
+    except _STRUCTURAL_EXCEPTIONS as exc:
+        return [f"{type(exc).__name__}: {exc}"]
+    except hl7apy_exceptions.MaxLengthReached as exc:
+        return [f"MaxLengthReached: a value exceeds its maximum length of {exc.limit}"]
+    except Exception as exc:  # noqa: BLE001 - third-party parser: any failure is a finding, not a crash
+        return [f"{type(exc).__name__}: invalid value (content withheld)"]
+    return []

@@ -1,0 +1,1 @@
+"""Scoring: ROUGE as the study computed it, the study's table, and offline evaluation of an engine."""
