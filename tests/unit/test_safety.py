@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from radimpress.datasets.corpus import load_pairs
-from radimpress.drafting.safety import (
-    CRITICAL,
-    OBSERVATIONS,
-    Flag,
-    FlagKind,
-    find_mentions,
-    flag_draft,
-    has_comparison,
-    mentions_comparison,
-)
+from radimpress.drafting.safety import Flag, FlagKind, flag_draft
+from radimpress.language.mentions import find_mentions, has_comparison, mentions_comparison
+from radimpress.language.vocabulary import CRITICAL, OBSERVATIONS
 
 NORMAL_FINDINGS = "Heart size is normal. The lungs are clear. No pneumothorax or pleural effusion."
 
