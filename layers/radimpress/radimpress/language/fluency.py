@@ -14,7 +14,8 @@ radiologist does at once. :func:`fluency_problems` finds what a reader would sto
     a number with nothing after it, a single numbered item ("1. No acute disease."), or numbers out of
     order.
 ``lowercase_start``
-    a sentence that starts with a lowercase letter.
+    a sentence that starts with a lowercase letter (one that starts with a number, "1.7 cm nodule", is
+    fine).
 
 :func:`polish` is the clean-up every engine applies to what it returns: punctuation de-doubled, empty
 items dropped, each sentence capitalised, and numbering kept only when there are several items (then
@@ -101,8 +102,8 @@ def fluency_problems(text: str) -> tuple[FluencyProblem, ...]:
             words = _WORD.findall(sentence)
             if words and words[-1].lower() in _CANNOT_END:
                 problems.append(FluencyProblem(FluencyKind.CUT_SENTENCE, words[-1].lower()))
-            first = _LETTER.search(sentence)
-            if first and first.group(0).islower():
+            # a sentence may open with a measurement ("1.7 cm nodule"); only a leading letter counts
+            if sentence[0].isalpha() and sentence[0].islower():
                 problems.append(FluencyProblem(FluencyKind.LOWERCASE_START, words[0] if words else ""))
     return tuple(problems)
 

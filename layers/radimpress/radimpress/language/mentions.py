@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, TypeVar
 
+from radimpress.language.normalise import reflow
 from radimpress.language.vocabulary import BY_NAME, CRITICAL, OBSERVATIONS
 
 __all__ = ["Mention", "Side", "Status", "find_mentions", "has_comparison", "mentions_comparison"]
@@ -81,6 +82,8 @@ _TRIGGERS: tuple[tuple[_TriggerKind, str], ...] = (
         r"(?:of|for|to suggest)",
     ),
     ("neg_pre", r"(?:interval )?(?:resolution|clearing) of"),
+    # "resolved right pneumothorax": a resolved finding is no longer there
+    ("neg_pre", r"(?:interval(?:ly)? )?resolved"),
     ("neg_pre", r"ruled out"),
     ("neg_pre", r"no longer"),
     ("neg_pre", r"never"),
@@ -331,8 +334,11 @@ def _critical(name: str, window: str) -> bool:
 @lru_cache(maxsize=8192)
 def find_mentions(text: str) -> tuple[Mention, ...]:
     """The observations ``text`` mentions, in order, each with its status and sides; a mention of an
-    observation that implies another (tension pneumothorax) also yields the implied one."""
-    lower = text.lower()
+    observation that implies another (tension pneumothorax) also yields the implied one.
+
+    Line breaks are soft (:func:`~radimpress.language.normalise.reflow`): "No pleural effusion or /
+    pneumothorax" negates both, however the sender wrapped it."""
+    lower = reflow(text).lower()
     clauses = _clauses(lower)
     phrases = _per_clause(
         (
@@ -377,7 +383,7 @@ def mentions_comparison(text: str) -> bool:
     a sentence that only wishes for one ("comparison with prior films would be helpful") does not."""
     return any(
         _COMPARISON_LANGUAGE.search(sentence) is not None and _WISHED_COMPARISON.search(sentence) is None
-        for sentence in _SENTENCE.split(text.lower())
+        for sentence in _SENTENCE.split(reflow(text).lower())
     )
 
 
