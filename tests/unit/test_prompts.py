@@ -8,22 +8,23 @@ from hypothesis import strategies as st
 
 from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt, findings_from_prompt, validate_template
 from radimpress.errors import ConfigurationError
+from radimpress.language.normalise import reflow
 
 
-def test_the_study_prompt_wraps_the_findings_verbatim() -> None:
-    # Given findings as a report carries them
-    findings = "Heart size normal.  Lungs clear.\nNo effusion."
+def test_the_study_prompt_wraps_the_reflowed_findings() -> None:
+    # Given findings as a wrapped report carries them
+    findings = "Heart size normal.  Lungs clear.\nNo effusion or\r\npneumothorax."
 
     # When the prompt is built with the default template
     prompt = build_prompt(findings)
 
-    # Then it is the study's instruction followed by the findings, unchanged
+    # Then it is the study's instruction followed by the findings on one line, words unchanged
     assert STUDY_PROMPT == (
         "Generate radiology report impressions based on the following findings. Findings: {findings}"
     )
     assert prompt == (
         "Generate radiology report impressions based on the following findings. "
-        "Findings: Heart size normal.  Lungs clear.\nNo effusion."
+        "Findings: Heart size normal. Lungs clear. No effusion or pneumothorax."
     )
 
 
@@ -81,9 +82,9 @@ def test_findings_from_prompt_falls_back_to_the_whole_prompt(
     suffix=st.text().filter(lambda s: "{findings}" not in s),
 )
 def test_findings_from_prompt_inverts_build_prompt(findings: str, prefix: str, suffix: str) -> None:
-    # Given any template and any findings, When built and read back, Then the findings come back exactly
+    # Given any template and any findings, When built and read back, Then the reflowed findings come back
     template = f"{prefix}{{findings}}{suffix}"
     if template.count("{findings}") != 1:
         return  # a second placeholder formed across the joins: not a valid template
-    assert findings_from_prompt(build_prompt(findings, template), template) == findings
-    assert findings_from_prompt(build_prompt(findings)) == findings
+    assert findings_from_prompt(build_prompt(findings, template), template) == reflow(findings)
+    assert findings_from_prompt(build_prompt(findings)) == reflow(findings)

@@ -20,6 +20,7 @@ from radimpress.drafting.engines.seq2seq import (
 )
 from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt
 from radimpress.errors import ConfigurationError
+from radimpress.language.fluency import polish
 from tests.tiny_seq2seq import require_transformers, save_tiny_t5
 
 FINDINGS = [
@@ -176,8 +177,8 @@ def test_the_model_reads_the_study_prompt_or_the_configured_template(checkpoint:
     # When drafting, Then each generates from its template around the findings
     for engine, used in ((study, STUDY_PROMPT), (custom, template)):
         prompt = build_prompt(FINDINGS[1], used)
-        assert (
-            engine.draft(FINDINGS[1], settings=QUICK).text == engine.complete([prompt], QUICK)[0][0].strip()
+        assert engine.draft(FINDINGS[1], settings=QUICK).text == polish(
+            engine.complete([prompt], QUICK)[0][0]
         )
 
 

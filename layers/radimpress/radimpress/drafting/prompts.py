@@ -2,6 +2,8 @@
 
 A template is plain text with exactly one ``{findings}`` placeholder. It is filled by literal replacement,
 not ``str.format``, so a configured template may contain other braces (``{`` in an example, JSON) as text.
+The findings are reflowed first (:func:`~radimpress.language.normalise.reflow`): the model reads the same
+prompt whether the feed wrapped the findings at 60 columns, per OBX or with ``\\.br\\``.
 :func:`findings_from_prompt` is the inverse, for the local endpoint's embedded engine, which like a real
 endpoint receives only the prompt.
 """
@@ -9,6 +11,7 @@ endpoint receives only the prompt.
 from __future__ import annotations
 
 from radimpress.errors import ConfigurationError
+from radimpress.language.normalise import reflow
 
 __all__ = [
     "PLACEHOLDER",
@@ -34,9 +37,9 @@ def validate_template(template: str) -> str:
 
 
 def build_prompt(findings: str, template: str = STUDY_PROMPT) -> str:
-    """The prompt for ``findings``: ``template`` with its placeholder replaced by the text as given."""
+    """The prompt for ``findings``: ``template`` with its placeholder replaced by the reflowed text."""
     prefix, suffix = validate_template(template).split(PLACEHOLDER)
-    return f"{prefix}{findings}{suffix}"
+    return f"{prefix}{reflow(findings)}{suffix}"
 
 
 def findings_from_prompt(prompt: str, template: str = STUDY_PROMPT) -> str:

@@ -33,6 +33,7 @@ from typing import ClassVar, NamedTuple, TypeGuard
 
 from radimpress.drafting.engines.base import Draft
 from radimpress.errors import ConfigurationError
+from radimpress.language.fluency import polish
 from radimpress.language.normalise import normalise_findings
 from radimpress.reading.model import DraftContext
 
@@ -287,7 +288,9 @@ class RetrievalEngine:
         if normalised:
             top, _ = self._top(normalised, 1)
             if top:
-                text, reason = self._documents[top[0][0]].impression, None
+                # the impression as written, punctuation cleaned ("No active disease.." -> one period)
+                impression = self._documents[top[0][0]].impression
+                text, reason = polish(impression) or impression, None
             else:
                 reason = ABSTAIN_NO_SIMILAR_REPORT
         latency_ms = (time.perf_counter() - started) * 1000.0

@@ -34,6 +34,7 @@ from radimpress.drafting.engines.base import Draft
 from radimpress.drafting.engines.contract import GenerationSettings
 from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt, validate_template
 from radimpress.errors import ConfigurationError
+from radimpress.language.fluency import polish
 from radimpress.reading.model import DraftContext
 
 __all__ = [
@@ -269,7 +270,7 @@ class Seq2SeqEngine:
             texts = self.complete([build_prompt(findings_list[i], self.template) for i in chunk], settings)
             latency_ms = (time.perf_counter() - started) * 1000.0
             for index, generated in zip(chunk, texts, strict=True):
-                text = generated[0].strip()
+                text = polish(generated[0])
                 drafts[index] = (
                     Draft(text, self.name, self.model_id, latency_ms)
                     if text
