@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from radimpress.reading.hl7v2 import DEFAULT_DELIMITERS, Delimiters, escape, unescape
+from radimpress.reading.hl7.escapes import DEFAULT_DELIMITERS, Delimiters, escape, unescape
 
 CUSTOM = Delimiters(field="!", component="$", repetition="%", escape="#", subcomponent="*")
 V27 = Delimiters(truncation="#")

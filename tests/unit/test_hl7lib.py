@@ -18,7 +18,9 @@ from radimpress.errors import (
     UnreadableMessageError,
     UnsupportedMessageTypeError,
 )
-from radimpress.reading import hl7lib, hl7v2
+from radimpress.reading import hl7lib
+from radimpress.reading.hl7.message import parse_message
+from radimpress.reading.hl7.segments import split_messages
 
 LoadEvent = Callable[[str], bytes]
 NOW = datetime(2024, 3, 11, 10, 0, 0, tzinfo=UTC)
@@ -37,8 +39,8 @@ def fields(ack: str) -> dict[str, list[str]]:
 
 def outcome_of(payload: bytes) -> ReportError | None:
     try:
-        for message in hl7v2.split_messages(payload):
-            hl7v2.parse_message(message, source="t", pseudonym_key=None)
+        for message in split_messages(payload):
+            parse_message(message, source="t", pseudonym_key=None)
     except ReportError as exc:
         return exc
     return None

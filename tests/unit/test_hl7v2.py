@@ -19,7 +19,10 @@ from radimpress.errors import (
     UnsupportedMessageTypeError,
 )
 from radimpress.pseudonym import pseudonymize
-from radimpress.reading import hl7v2
+from radimpress.reading.hl7.header import looks_like_hl7, read_header
+from radimpress.reading.hl7.hints import section_hint
+from radimpress.reading.hl7.message import parse_message
+from radimpress.reading.hl7.segments import split_messages
 from radimpress.reading.model import Report, Sections, TextBlock
 
 LoadEvent = Callable[[str], bytes]
@@ -29,8 +32,8 @@ KEY = b"unit-test-pseudonym-key"
 def read_all(payload: bytes | str, *, key: bytes | None = None) -> list[Report]:
     """Every message of a payload parsed; fails the test on any error."""
     return [
-        hl7v2.parse_message(message, source=f"test#{n}", pseudonym_key=key)
-        for n, message in enumerate(hl7v2.split_messages(payload), start=1)
+        parse_message(message, source=f"test#{n}", pseudonym_key=key)
+        for n, message in enumerate(split_messages(payload), start=1)
     ]
 
 
@@ -60,7 +63,7 @@ def captured_blocks(monkeypatch: pytest.MonkeyPatch) -> list[list[TextBlock]]:
         calls.append(list(blocks))
         return Sections(findings="\n".join(b.text for b in blocks))
 
-    monkeypatch.setattr(hl7v2, "split_sections", fake_split)
+    monkeypatch.setattr("radimpress.reading.hl7.message.split_sections", fake_split)
     return calls
 
 
@@ -309,7 +312,7 @@ def test_mllp_frames_are_stripped_and_split(load_event: LoadEvent) -> None:
 @pytest.mark.parametrize("name", ["lf_terminated.hl7", "crlf.hl7"])
 def test_lf_and_crlf_terminators_and_bom(name: str, load_event: LoadEvent) -> None:
     payload = load_event(f"hl7/{name}")
-    (text,) = hl7v2.split_messages(payload)
+    (text,) = split_messages(payload)
     assert "\n" not in text and "\ufeff" not in text and text.startswith("MSH|")
     report = read_one(payload)
     assert report.sections.impression is not None
@@ -342,7 +345,7 @@ def test_several_patients_in_one_message_are_split_per_patient() -> None:
     )
 
     # When it is split, Then each patient's text is its own message (never concatenated into one report)
-    messages = hl7v2.split_messages(payload)
+    messages = split_messages(payload)
     assert len(messages) == 2
     assert all(m.startswith(msh + "\rMSA|AA|Q1\rPID|") for m in messages)
     reports = read_all(payload, key=KEY)
@@ -352,16 +355,16 @@ def test_several_patients_in_one_message_are_split_per_patient() -> None:
 
 def test_same_patient_repeated_per_order_stays_one_message() -> None:
     payload = message(PID, OBR, FINDINGS, PID.replace("PID|1", "PID|2"), OBR, IMPRESSION)
-    assert len(hl7v2.split_messages(payload)) == 1
+    assert len(split_messages(payload)) == 1
 
 
 def test_empty_batch_yields_no_message() -> None:
-    assert hl7v2.split_messages("FHS|^~\\&\rBHS|^~\\&\rBTS|0\rFTS|1") == []
+    assert split_messages("FHS|^~\\&\rBHS|^~\\&\rBTS|0\rFTS|1") == []
 
 
 def test_junk_before_first_msh_is_skipped() -> None:
     payload = b"Message 1 of 1\r\n" + message(PID, OBR, FINDINGS).encode()
-    (text,) = hl7v2.split_messages(payload)
+    (text,) = split_messages(payload)
     assert text.startswith("MSH|")
 
 
@@ -369,7 +372,7 @@ def test_latin1_bytes_with_declared_8859_1(load_event: LoadEvent) -> None:
     payload = load_event("hl7/latin1.hl7")
     with pytest.raises(UnicodeDecodeError):
         payload.decode("utf-8")
-    (text,) = hl7v2.split_messages(payload)
+    (text,) = split_messages(payload)
     assert "Pas d'épanchement pleural" in text
 
 
@@ -386,20 +389,20 @@ def test_cp1252_fallback_when_declared_utf8_is_wrong() -> None:
     msh = "MSH|^~\\&|RIS|H|R|H|20240101||ORU^R01|C1|P|2.5||||||UNICODE UTF-8"
     text = message(OBR, "OBX|1|TX|18782-3||“Stable” nodule — 4 mm.||||||F", msh=msh)
     payload = text.encode("cp1252").replace(b"4 mm", b"4\x81mm")
-    (decoded,) = hl7v2.split_messages(payload)
+    (decoded,) = split_messages(payload)
     assert "“Stable” nodule — 4\x81mm." in decoded
 
 
 def test_declared_single_byte_charset_is_believed_when_bytes_are_not_utf8() -> None:
     msh = "MSH|^~\\&|RIS|H|R|H|20240101||ORU^R01|C1|P|2.5||||||8859/7"
     payload = message(OBR, "OBX|1|TX|18782-3||Πνεύμονες καθαροί.||||||F", msh=msh).encode("iso8859-7")
-    (decoded,) = hl7v2.split_messages(payload)
+    (decoded,) = split_messages(payload)
     assert "Πνεύμονες καθαροί." in decoded
 
 
 def test_str_payload_is_never_re_decoded() -> None:
     text = message(OBR, "OBX|1|TX|18782-3||Ñandú façade.||||||F")
-    assert hl7v2.split_messages(text) == [text]
+    assert split_messages(text) == [text]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -430,7 +433,7 @@ def test_str_payload_is_never_re_decoded() -> None:
     ],
 )
 def test_looks_like_hl7(payload: bytes | str, expected: bool) -> None:
-    assert hl7v2.looks_like_hl7(payload) is expected
+    assert looks_like_hl7(payload) is expected
 
 
 # --------------------------------------------------------------------------------------------------
@@ -457,7 +460,7 @@ def test_short_msh2_is_completed_with_standard_characters() -> None:
 )
 def test_unusable_msh_is_unreadable_with_location(msh: str, where: str) -> None:
     with pytest.raises(UnreadableMessageError) as caught:
-        hl7v2.parse_message(message(OBR, FINDINGS, msh=msh), source="t", pseudonym_key=None)
+        parse_message(message(OBR, FINDINGS, msh=msh), source="t", pseudonym_key=None)
     assert caught.value.where == where
 
 
@@ -475,7 +478,7 @@ def test_result_message_types_are_accepted(message_type: str) -> None:
 def test_other_message_types_are_unsupported(message_type: str) -> None:
     msh = f"MSH|^~\\&|RIS|H|R|H|20240101||{message_type}|C1|P|2.5"
     with pytest.raises(UnsupportedMessageTypeError) as caught:
-        hl7v2.parse_message(message(OBR, FINDINGS, msh=msh), source="t", pseudonym_key=None)
+        parse_message(message(OBR, FINDINGS, msh=msh), source="t", pseudonym_key=None)
     assert caught.value.where == "MSH-9"
 
 
@@ -489,7 +492,7 @@ def test_any_version_is_accepted(version: str) -> None:
 
 def test_second_msh_in_one_message_is_refused() -> None:
     with pytest.raises(UnreadableMessageError):
-        hl7v2.parse_message(message(OBR, FINDINGS, message(OBR)), source="t", pseudonym_key=None)
+        parse_message(message(OBR, FINDINGS, message(OBR)), source="t", pseudonym_key=None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -573,7 +576,7 @@ def test_nte_after_obx_belongs_to_that_observation(captured_blocks: list[list[Te
     ],
 )
 def test_section_hint_from_obx3(observation_id: str, hint: str | None) -> None:
-    assert hl7v2.section_hint(observation_id) == hint
+    assert section_hint(observation_id) == hint
 
 
 # --------------------------------------------------------------------------------------------------
@@ -760,24 +763,24 @@ def test_ten_megabyte_body_is_refused_quickly() -> None:
 
 
 def test_oversized_payload_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hl7v2, "MAX_PAYLOAD_BYTES", 100)
+    monkeypatch.setattr("radimpress.reading.hl7.decoding.MAX_PAYLOAD_BYTES", 100)
     with pytest.raises(UnreadableMessageError) as caught:
-        hl7v2.split_messages(message(OBR, FINDINGS, FINDINGS).encode())
+        split_messages(message(OBR, FINDINGS, FINDINGS).encode())
     assert caught.value.where == "payload"
 
 
 def test_invalid_utf16_is_an_encoding_error() -> None:
     with pytest.raises(EncodingError):
-        hl7v2.split_messages(b"\xff\xfeM\x00S\x00H\x00|\x00\x00\xd8")
+        split_messages(b"\xff\xfeM\x00S\x00H\x00|\x00\x00\xd8")
 
 
 def test_read_header_for_routing_and_acks() -> None:
-    header = hl7v2.read_header(b"\x0b" + message(OBR).encode() + b"\x1c\r")
+    header = read_header(b"\x0b" + message(OBR).encode() + b"\x1c\r")
     assert header.message_type == "ORU^R01"
     assert (header.sending_application, header.sending_facility) == ("RIS", "GENHOSP")
     assert (header.control_id, header.processing_id, header.version) == ("MSG1", "P", "2.5")
     with pytest.raises(UnreadableMessageError):
-        hl7v2.read_header(b"")
+        read_header(b"")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -787,13 +790,13 @@ def test_read_header_for_routing_and_acks() -> None:
 
 def read_or_error(payload: bytes | str) -> list[Report | ReportError]:
     try:
-        messages = hl7v2.split_messages(payload)
+        messages = split_messages(payload)
     except ReportError as exc:
         return [exc]
     outcomes: list[Report | ReportError] = []
     for text in messages:
         try:
-            outcomes.append(hl7v2.parse_message(text, source="fuzz", pseudonym_key=KEY))
+            outcomes.append(parse_message(text, source="fuzz", pseudonym_key=KEY))
         except ReportError as exc:
             outcomes.append(exc)
     return outcomes

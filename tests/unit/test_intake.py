@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from radimpress.errors import TransientError
-from radimpress.reading.hl7v2 import read_header
+from radimpress.reading.hl7.header import read_header
 from radimpress.transports.inbound import resolve
 from radimpress.transports.intake import ACK_CONTENT_TYPE, Intake, http_answer
 from tests.conftest import load_event

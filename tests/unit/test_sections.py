@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from radimpress.reading.model import SECTION_NAMES, Sections, TextBlock
-from radimpress.reading.sections import split_detailed, split_sections, split_text
+from radimpress.reading.sections.split import split_detailed, split_sections, split_text
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 TEXT_FIXTURES = sorted(path.stem for path in (EVENTS / "text").glob("*.txt"))

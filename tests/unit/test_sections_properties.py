@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from radimpress.errors import ReportError
 from radimpress.reading.model import SECTION_NAMES, SectionName, Sections, TextBlock
 from radimpress.reading.plaintext import parse_text_report
-from radimpress.reading.sections import split_detailed, split_text
+from radimpress.reading.sections.split import split_detailed, split_text
 
 _TOKEN = re.compile(r"[^\W_]+")
 

@@ -5,7 +5,7 @@ Where hl7apy serves, and where it does not (measured on this project's 3.3-KB OR
 * It is good at *building* messages with named fields (``msh.msh_10``, ``msa.msa_1``) for the version we
   answer in, so the ACK below is built with it rather than by string concatenation.
 * It is not our reader. Parsing takes about 25 ms and ~800 KiB per message (our split-based reader in
-  :mod:`radimpress.reading.hl7v2` takes tens of microseconds); it rejects MSH-12 ``2.4.1``, ``2.6.1``, ``2.9``
+  :mod:`radimpress.reading.hl7` takes tens of microseconds); it rejects MSH-12 ``2.4.1``, ``2.6.1``, ``2.9``
   and an empty version, which real feeds send; with its default ``find_groups=True`` it silently drops Z-, DG1
   and MSA segments and, on CRLF-terminated input, everything after MSH; it has no unescape; and in strict
   mode it rejects most real messages (a long FT report exceeds a length limit, a local OBX-3 code has a
@@ -37,7 +37,9 @@ from radimpress.errors import (
     UnreadableMessageError,
     UnsupportedMessageTypeError,
 )
-from radimpress.reading.hl7v2 import MessageHeader, escape, read_header, split_messages
+from radimpress.reading.hl7.escapes import escape
+from radimpress.reading.hl7.header import MessageHeader, read_header
+from radimpress.reading.hl7.segments import split_messages
 
 __all__ = [
     "ACK_APPLICATION",
@@ -198,7 +200,7 @@ def validate_strict(message: bytes | str) -> list[str]:
     """Problems hl7apy's strict validation finds in ``message``; ``[]`` when it passes.
 
     Opt-in diagnostics (for onboarding a new feed), never on the hot path: most real messages fail it
-    for reasons :mod:`radimpress.reading.hl7v2` tolerates. Problems name structure only, never field values.
+    for reasons :mod:`radimpress.reading.hl7` tolerates. Problems name structure only, never field values.
     The message is normalised first (BOM, MLLP, CRLF/LF) so hl7apy sees what our reader sees.
     """
     try:

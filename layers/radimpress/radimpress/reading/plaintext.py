@@ -17,7 +17,7 @@ from typing import Final
 
 from radimpress.errors import NoFindingsError, ReportError, UnreadableMessageError
 from radimpress.reading.model import Report
-from radimpress.reading.sections import split_text
+from radimpress.reading.sections.split import split_text
 
 __all__ = ["decode_text", "parse_text_report"]
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Literal
 
 from radimpress.errors import ReportError, UnreadableMessageError
-from radimpress.reading import hl7v2, plaintext
+from radimpress.reading import plaintext
+from radimpress.reading.hl7.header import looks_like_hl7
+from radimpress.reading.hl7.message import parse_message
+from radimpress.reading.hl7.segments import split_messages
 from radimpress.reading.model import Report
 
 __all__ = ["Format", "ReadOutcome", "read_report", "read_reports"]
@@ -30,16 +33,16 @@ def read_reports(
     Raises only when the payload as a whole is unreadable (then there is no message to attribute
     an error to); never any exception outside :class:`ReportError`.
     """
-    if fmt == "text" or (fmt == "auto" and not hl7v2.looks_like_hl7(payload)):
+    if fmt == "text" or (fmt == "auto" and not looks_like_hl7(payload)):
         return [plaintext.parse_text_report(payload, source=source)]
     outcomes: list[ReadOutcome] = []
-    messages = hl7v2.split_messages(payload)
+    messages = split_messages(payload)
     if not messages:
         raise UnreadableMessageError("payload holds no HL7 message", where="MSH")
     for index, message in enumerate(messages):
         name = source if len(messages) == 1 else f"{source}#{index + 1}"
         try:
-            outcomes.append(hl7v2.parse_message(message, source=name, pseudonym_key=pseudonym_key))
+            outcomes.append(parse_message(message, source=name, pseudonym_key=pseudonym_key))
         except ReportError as exc:
             outcomes.append(exc)
     return outcomes

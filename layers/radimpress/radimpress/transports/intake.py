@@ -34,8 +34,8 @@ from typing import Literal
 from radimpress.errors import DependencyRefusedError, ReportError, TransientError
 from radimpress.observability import logger
 from radimpress.ports import MessageQueue, ObjectStore, OutboundMessage, s3_uri
+from radimpress.reading.hl7.header import looks_like_hl7, read_header
 from radimpress.reading.hl7lib import build_ack
-from radimpress.reading.hl7v2 import looks_like_hl7, read_header
 from radimpress.reading.plaintext import decode_text
 from radimpress.transports.inbound import (
     CLAIM_CHECK_ATTRIBUTE,
