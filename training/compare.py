@@ -29,10 +29,10 @@ from radimpress.scoring.offline import (
     Evaluation,
     EvaluationPlan,
     evaluate,
-    evaluation_to_json,
     open_engine,
     plan_evaluation,
 )
+from radimpress.scoring.offline_output import evaluation_to_json
 from radimpress.scoring.rouge import ROUGE_TYPES
 from radimpress.scoring.study_table import STUDY_REFERENCE, StudyTable, format_table, text_grid
 

@@ -75,7 +75,9 @@ def test_summary_counts_micro_and_per_observation() -> None:
     cardiomegaly = summary.per_observation["Cardiomegaly"]
     assert (cardiomegaly.tp, cardiomegaly.fp, cardiomegaly.fn) == (2, 0, 0)
     assert summary.per_observation["Edema"].recall == 0.0
-    assert summary.as_dict()["per_observation"]["Edema"]["support"] == 1
+    per_observation = summary.as_dict()["per_observation"]
+    assert isinstance(per_observation, dict)
+    assert per_observation["Edema"]["support"] == 1
 
 
 _SENTENCES = st.sampled_from(

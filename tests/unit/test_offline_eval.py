@@ -13,17 +13,17 @@ from radimpress.datasets.corpus import ReportPair, load_pairs
 from radimpress.drafting.engines.base import Draft
 from radimpress.drafting.safety import FlagKind
 from radimpress.errors import ConfigurationError
+from radimpress.language.normalise import reflow
 from radimpress.reading.model import DraftContext
 from radimpress.scoring.offline import (
     EvaluationPlan,
     ProgressBar,
     evaluate,
-    evaluation_to_json,
-    format_evaluation,
     open_engine,
     open_index_engine,
     plan_evaluation,
 )
+from radimpress.scoring.offline_output import evaluation_to_json, format_evaluation, write_drafts
 from radimpress.scoring.rouge import score_pair
 
 PAIRS = (
@@ -58,7 +58,7 @@ class TableEngine:
         self.contexts.append(context)
         if "ABSTAIN" in findings:
             return Draft(None, self.name, self.model_id, 1.0, abstained_reason="low_confidence")
-        return Draft(DRAFTS[findings], self.name, self.model_id, 2.0)
+        return Draft(DRAFTS[reflow(findings)], self.name, self.model_id, 2.0)
 
 
 def _jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -148,6 +148,70 @@ def test_the_printed_evaluation() -> None:
     assert lines["laterality_conflict"] == ["1", "0"]
     assert lines["unsupported_comparison"] == ["0", "1"]
     assert "abstained: 1 (low_confidence 1)" in text
+
+
+def test_observation_agreement_of_the_drafts() -> None:
+    # Given the four reports: the normal one agrees, the effusion is named (on the wrong side), the
+    # pneumothorax is missed for a normal template, and the abstention states nothing
+    evaluation = evaluate(PAIRS, TableEngine())
+
+    # Then per report and summed over reports (tp: no finding, effusion; fp: no finding in a2;
+    # fn: pneumothorax in a2, no finding in x1)
+    assert [r.observation_f1 for r in evaluation.results] == [1.0, 1.0, 0.0, 0.0]
+    overall = evaluation.observations.overall
+    assert (overall.tp, overall.fp, overall.fn) == (2, 1, 2)
+    abnormal = evaluation.abnormal_observations.overall
+    assert (abnormal.tp, abnormal.fp, abnormal.fn) == (1, 1, 1)
+    assert evaluation.abnormal_observations.per_observation["Pneumothorax"].recall == 0.0
+    document = evaluation_to_json(evaluation)
+    assert document["observations"]["abnormal"]["overall"]["f1"] == 0.5
+    assert "observation F1" in format_evaluation(evaluation)
+
+
+def test_fluency_of_the_drafts_beside_the_radiologists() -> None:
+    # Given an engine that copies a careless impression, and references with a single numbered item
+    class Careless(TableEngine):
+        def draft(self, findings: str, context: DraftContext | None = None) -> Draft:
+            return Draft("No active disease..", self.name, self.model_id, 1.0)
+
+    pairs = [ReportPair("r1", "Clear lungs.", "1. No acute disease."), ReportPair("r2", "Clear.", "Normal.")]
+    evaluation = evaluate(pairs, Careless())
+
+    # Then both sides are counted per kind
+    assert evaluation.draft_fluency.counts["doubled_punctuation"] == 2
+    assert evaluation.draft_fluency.affected == 2
+    assert evaluation.reference_fluency.counts["dangling_numbering"] == 1
+    assert evaluation.reference_fluency.affected == 1
+    assert evaluation_to_json(evaluation)["fluency"]["draft"]["affected"] == 2
+
+
+def test_wrapped_findings_reach_the_engine_wrapped() -> None:
+    # Given the reports' findings wrapped at 12 columns
+    flat = evaluate(PAIRS, TableEngine())
+    wrapped = evaluate(PAIRS, TableEngine(), wrap=12)
+
+    # Then the engine read line breaks, and (this engine reflows) scored the same
+    assert "\n" in wrapped.results[0].findings
+    assert [r.scores for r in wrapped.results] == [r.scores for r in flat.results]
+    with pytest.raises(ConfigurationError):
+        evaluate(PAIRS, TableEngine(), wrap=3)
+
+
+def test_the_drafts_file_has_one_line_per_report() -> None:
+    # Given an evaluation, When its drafts are written
+    out = io.StringIO()
+    written = write_drafts(evaluate(PAIRS, TableEngine()), out)
+
+    # Then each line is a report with its draft, reference, scores and flags
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert written == len(rows) == 4
+    assert rows[1]["id"] == "a1"
+    assert rows[1]["draft"] == "Small right pleural effusion."
+    assert rows[1]["reference"] == "Small left pleural effusion."
+    assert rows[1]["flags"] == ["laterality_conflict:pleural_effusion"]
+    assert rows[2]["observation_f1"] == 0.0
+    assert set(rows[0]["rouge"]) == {"rouge1", "rouge2", "rougeL", "rougeLsum"}
+    assert rows[3]["draft"] is None and rows[3]["abstained_reason"] == "low_confidence"
 
 
 def test_an_empty_run_prints_nan_not_errors() -> None:

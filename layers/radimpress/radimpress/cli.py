@@ -238,6 +238,17 @@ def _add_draft_and_evaluate(commands: argparse._SubParsersAction[argparse.Argume
     evaluate.add_argument("--stemmer", action="store_true", help="Porter stemmer in ROUGE (default: off)")
     evaluate.add_argument("--limit", metavar="N", type=int, help="evaluate only the first N reports")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--drafts",
+        metavar="FILE",
+        help="also write one JSON line per report (findings, draft, reference, ROUGE, observation F1, flags)",
+    )
+    evaluate.add_argument(
+        "--wrap",
+        metavar="COLUMNS",
+        type=int,
+        help="wrap each report's findings at COLUMNS with line breaks first, as a feed would",
+    )
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -272,6 +283,7 @@ def _draft(args: argparse.Namespace, out: TextIO) -> int:
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     from radimpress.scoring import offline as offline_eval  # noqa: PLC0415 - engines and ROUGE load only when used
+    from radimpress.scoring import offline_output  # noqa: PLC0415
 
     plan = offline_eval.plan_evaluation(
         reports=args.reports, index=args.index, split=args.split, limit=args.limit
@@ -279,12 +291,20 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     progress = None if args.no_progress else offline_eval.ProgressBar(sys.stderr)
     with offline_eval.open_engine(plan, args.engine, dict(args.engine_options)) as engine:
         evaluation = offline_eval.evaluate(
-            plan.pairs, engine, use_stemmer=args.stemmer, progress=progress, description=plan.description
+            plan.pairs,
+            engine,
+            use_stemmer=args.stemmer,
+            progress=progress,
+            description=plan.description,
+            wrap=args.wrap,
         )
+    if args.drafts is not None:
+        with Path(args.drafts).open("w", encoding="utf-8") as drafts:
+            offline_output.write_drafts(evaluation, drafts)
     if args.json:
-        out.write(json.dumps(offline_eval.evaluation_to_json(evaluation)) + "\n")
+        out.write(json.dumps(offline_output.evaluation_to_json(evaluation)) + "\n")
     else:
-        out.write(offline_eval.format_evaluation(evaluation))
+        out.write(offline_output.format_evaluation(evaluation))
     return 0
 
 

@@ -63,6 +63,8 @@ def label_text(text: str) -> dict[str, Label]:
     text is labelled as its one-line form.
     """
     labels: dict[str, Label] = {}
+    if not any(character.isalpha() for character in text):
+        return labels  # an empty draft (an abstention) states nothing, not even a normal study
     for mention in find_mentions(text):
         name = _CLASS_OF.get(mention.observation)
         label = _STATUS.get(mention.status)

@@ -34,10 +34,11 @@ import json
 import math
 import sys
 import tempfile
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -46,26 +47,25 @@ from radimpress.datasets.split import load_split
 from radimpress.drafting.engines import Draft, Engine, build_engine
 from radimpress.drafting.safety import Flag, FlagKind, flag_draft
 from radimpress.errors import ConfigurationError
+from radimpress.language.fluency import FluencyKind, FluencyProblem, fluency_problems
 from radimpress.language.normal import is_normal_impression
-from radimpress.scoring.rouge import ROUGE_TYPES, RougeScores, score_pairs
+from radimpress.scoring.observations import ObservationSummary, observation_f1, observation_summary
+from radimpress.scoring.rouge import RougeScores, score_pairs
 from radimpress.scoring.study_table import (
     MetricSummary,
     StudyTable,
-    format_table,
     study_table,
     summarize,
-    text_grid,
 )
 
 __all__ = [
     "Evaluation",
     "EvaluationPlan",
     "FlagSummary",
+    "FluencySummary",
     "PairResult",
     "ProgressBar",
     "evaluate",
-    "evaluation_to_json",
-    "format_evaluation",
     "open_engine",
     "open_index_engine",
     "plan_evaluation",
@@ -216,7 +216,9 @@ def open_index_engine(
 
 @dataclass(frozen=True, slots=True)
 class PairResult:
-    """One evaluated report: the draft, its scores (0 for an abstention) and both sets of flags."""
+    """One evaluated report: the draft, its scores (0 for an abstention), both sets of flags, the
+    observation F1 of the draft against the reference and the draft's fluency problems. ``findings`` are
+    as the engine read them (re-wrapped when the run wraps)."""
 
     id: str
     draft: Draft
@@ -225,6 +227,9 @@ class PairResult:
     normal: bool
     draft_flags: tuple[Flag, ...]
     reference_flags: tuple[Flag, ...]
+    findings: str = ""
+    observation_f1: float = 1.0
+    draft_fluency: tuple[FluencyProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +247,27 @@ class FlagSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.counts, "flagged": self.flagged, "checked": self.checked, "rate": self.rate}
+
+
+@dataclass(frozen=True, slots=True)
+class FluencySummary:
+    """Fluency problems over a set of texts: per kind, and how many texts had at least one."""
+
+    counts: Mapping[str, int]
+    affected: int
+    checked: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.counts, "affected": self.affected, "checked": self.checked}
+
+
+def _fluency_summary(problem_sets: Sequence[tuple[FluencyProblem, ...]]) -> FluencySummary:
+    counts = Counter(problem.kind.value for problems in problem_sets for problem in problems)
+    return FluencySummary(
+        counts={kind.value: counts.get(kind.value, 0) for kind in FluencyKind},
+        affected=sum(1 for problems in problem_sets if problems),
+        checked=len(problem_sets),
+    )
 
 
 def _flag_summary(flag_sets: Sequence[tuple[Flag, ...]]) -> FlagSummary:
@@ -266,6 +292,10 @@ class Evaluation:
     abnormal: StudyTable
     draft_flags: FlagSummary
     reference_flags: FlagSummary
+    observations: ObservationSummary
+    abnormal_observations: ObservationSummary
+    draft_fluency: FluencySummary
+    reference_fluency: FluencySummary
     abstained: int
     abstention_reasons: Mapping[str, int]
     latency_ms: MetricSummary
@@ -280,12 +310,19 @@ def evaluate(
     use_stemmer: bool = False,
     progress: Progress | None = None,
     description: str = "",
+    wrap: int | None = None,
 ) -> Evaluation:
     """Draft every pair's findings with ``engine``, then score and flag (see the module docstring).
 
-    ``progress(done, total)`` is called after each draft. Deterministic for a deterministic engine.
+    ``wrap``: the findings are first wrapped at that many columns with ``\\n``, as a feed that sends one
+    line per OBX or a text report at a fixed width does (the drafts should not change). ``progress(done,
+    total)`` is called after each draft. Deterministic for a deterministic engine.
     """
     started = time.perf_counter()
+    if wrap is not None:
+        if wrap < 10:
+            raise ConfigurationError("wrap must be at least 10 columns", where="wrap")
+        pairs = [replace(pair, findings=_wrapped(pair.findings, wrap)) for pair in pairs]
     drafts: list[Draft] = []
     for done, pair in enumerate(pairs, start=1):
         drafts.append(engine.draft(pair.findings, pair.context))
@@ -306,6 +343,9 @@ def evaluate(
             if draft.text is None
             else flag_draft(pair.findings, draft.text, comparison=pair.comparison),
             reference_flags=flag_draft(pair.findings, pair.impression, comparison=pair.comparison),
+            findings=pair.findings,
+            observation_f1=observation_f1(draft.text or "", pair.impression),
+            draft_fluency=() if draft.text is None else fluency_problems(draft.text),
         )
         for pair, draft, score in zip(pairs, drafts, scores, strict=True)
     )
@@ -321,12 +361,22 @@ def evaluate(
         abnormal=study_table([r.scores for r in results if not r.normal]),
         draft_flags=_flag_summary([r.draft_flags for r in answered]),
         reference_flags=_flag_summary([r.reference_flags for r in results]),
+        observations=observation_summary((r.draft.text or "", r.reference) for r in results),
+        abnormal_observations=observation_summary(
+            (r.draft.text or "", r.reference) for r in results if not r.normal
+        ),
+        draft_fluency=_fluency_summary([r.draft_fluency for r in answered]),
+        reference_fluency=_fluency_summary([fluency_problems(r.reference) for r in results]),
         abstained=len(results) - len(answered),
         abstention_reasons=dict(sorted(reasons.items())),
         latency_ms=summarize([r.draft.latency_ms for r in results]),
         seconds=time.perf_counter() - started,
         peak_rss_mb=_peak_rss_mb(),
     )
+
+
+def _wrapped(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(" ".join(text.split()), width=width, break_long_words=False))
 
 
 def _peak_rss_mb() -> float | None:
@@ -337,93 +387,6 @@ def _peak_rss_mb() -> float | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
-
-
-# --- output -----------------------------------------------------------------------------------------------
-
-
-def _subset(table: StudyTable, metrics: Sequence[str]) -> dict[str, Any]:
-    return {"count": table.count, **{name: table.metric(name).as_dict() for name in metrics}}
-
-
-def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
-    """One JSON-ready object: ``count``, per metric pandas' describe() labels, ``abnormal`` and ``normal``
-    (count and ROUGE-L), ``flags`` (``draft`` and ``radiologist``: per kind, flagged, checked, rate),
-    ``abstained`` and more (engine, model_id, abstention reasons, latency)."""
-    table = evaluation.table
-    return {
-        "count": table.count,
-        **{name: table.metric(name).as_dict() for name in ROUGE_TYPES},
-        "abnormal": _subset(evaluation.abnormal, ("rougeL",)),
-        "normal": _subset(evaluation.normal, ("rougeL",)),
-        "flags": {
-            "draft": evaluation.draft_flags.as_dict(),
-            "radiologist": evaluation.reference_flags.as_dict(),
-        },
-        "abstained": evaluation.abstained,
-        "abstention_reasons": dict(evaluation.abstention_reasons),
-        "engine": evaluation.engine,
-        "model_id": evaluation.model_id,
-        "evaluated": evaluation.description,
-        "latency_ms": evaluation.latency_ms.as_dict(),
-        "peak_rss_mb": evaluation.peak_rss_mb,
-        "seconds": evaluation.seconds,
-    }
-
-
-def _number(value: float | None) -> str:
-    return "NaN" if value is None or math.isnan(value) else f"{value:.4f}"
-
-
-def _ms(value: float | None) -> str:
-    return "NaN" if value is None else f"{value:.2f} ms"
-
-
-def _rate(summary: FlagSummary) -> str:
-    rate = summary.rate
-    return f"{summary.flagged} ({'NaN' if rate is None else f'{rate:.1%}'})"
-
-
-def format_evaluation(evaluation: Evaluation) -> str:
-    """The text ``radimpress evaluate`` prints: the study's table, the split, the flags, the rest."""
-    split = [["subset", "count", *(f"{name} mean" for name in ROUGE_TYPES)]]
-    for label, table in (
-        ("all", evaluation.table),
-        ("normal", evaluation.normal),
-        ("abnormal", evaluation.abnormal),
-    ):
-        split.append([label, str(table.count), *(_number(table.metric(n).mean) for n in ROUGE_TYPES)])
-    flags = [["safety flags", "draft", "radiologist"]]
-    for kind in FlagKind:
-        flags.append(
-            [
-                kind.value,
-                str(evaluation.draft_flags.counts[kind.value]),
-                str(evaluation.reference_flags.counts[kind.value]),
-            ]
-        )
-    flags.append(["texts flagged", _rate(evaluation.draft_flags), _rate(evaluation.reference_flags)])
-    flags.append(
-        ["texts checked", str(evaluation.draft_flags.checked), str(evaluation.reference_flags.checked)]
-    )
-    reasons = ", ".join(f"{reason} {count}" for reason, count in evaluation.abstention_reasons.items())
-    latency = evaluation.latency_ms
-    lines = [
-        f"engine: {evaluation.engine} ({evaluation.model_id})",
-        f"evaluated: {evaluation.description}" if evaluation.description else "",
-        "",
-        format_table(evaluation.table).rstrip("\n"),
-        "",
-        *text_grid(split),
-        "",
-        *text_grid(flags),
-        "",
-        f"abstained: {evaluation.abstained}" + (f" ({reasons})" if reasons else ""),
-        f"latency per draft: mean {_ms(latency.mean)}, p50 {_ms(latency.p50)}, p75 {_ms(latency.p75)}, "
-        f"max {_ms(latency.max)}; whole run {evaluation.seconds:.1f} s"
-        + ("" if evaluation.peak_rss_mb is None else f", peak RSS {evaluation.peak_rss_mb:,.0f} MiB"),
-    ]
-    return "\n".join(line for i, line in enumerate(lines) if line or i != 1) + "\n"
 
 
 class ProgressBar:
