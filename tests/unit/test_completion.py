@@ -167,6 +167,22 @@ def test_a_faithful_draft_has_no_flags() -> None:
     assert (result.flags, result.flag_count) == ("", 0)
 
 
+def test_the_result_carries_observation_f1_and_fluency() -> None:
+    # Given a draft that restates the radiologist's impression and one that is a cut sentence
+    faithful = store_with(submission(), json.dumps({"generated_texts": [REFERENCE]}).encode())
+    cut = store_with(submission(), json.dumps({"generated_texts": ["Small effusion in the."]}).encode())
+    with batch(faithful) as completions:
+        good = completions.complete(notification())
+    with batch(cut) as completions:
+        broken = completions.complete(notification())
+
+    # Then the faithful one agrees on every observation and reads as a sentence; the other does neither
+    assert isinstance(good, ResultRecord) and isinstance(broken, ResultRecord)
+    assert (good.observation_f1, good.fluency, good.fluency_count) == (1.0, "", 0)
+    assert broken.observation_f1 is not None and broken.observation_f1 < 1.0
+    assert (broken.fluency, broken.fluency_count) == ("cut_sentence:the", 1)
+
+
 def test_without_a_reference_impression_there_is_no_score() -> None:
     store = store_with(submission(reference=None), json.dumps({"generated_texts": ["Clear lungs."]}).encode())
     with batch(store) as completions:

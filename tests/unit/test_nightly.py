@@ -106,3 +106,27 @@ def test_yesterday_is_reckoned_in_the_schedule_zone(zone: str, expected: date) -
 def test_the_event_may_name_a_day() -> None:
     assert NightlyEvent.model_validate({}).day is None
     assert NightlyEvent.model_validate({"date": "2024-01-02", "source": "manual"}).day == DAY
+
+
+def test_the_day_carries_observation_f1_flag_and_fluency_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given three results: observation F1 1.0 and 0.5 (one with a flag), and one without a reference but
+    # with a fluency problem
+    rows = [
+        make_result("a" * 32, A).model_copy(update={"observation_f1": 1.0}),
+        make_result("b" * 32, B).model_copy(update={"observation_f1": 0.5, "flags": "x:y", "flag_count": 1}),
+        make_result("c" * 32, None).model_copy(update={"fluency": "cut_sentence:the", "fluency_count": 1}),
+    ]
+    store = InMemoryObjectStore()
+    store.put("results/dt=2024-01-02/batch-1.parquet", json_writer(rows), "application/octet-stream")
+
+    # When the day is evaluated
+    document = evaluate_day(DAY, store=store, read=json_reader).as_dict()
+
+    # Then the summary holds them beside the study table, and they go out as metrics
+    assert document["observation_f1"]["count"] == 2
+    assert document["observation_f1"]["mean"] == pytest.approx(0.75)
+    assert (document["flagged_drafts"], document["fluency_problem_drafts"]) == (1, 1)
+    assert document["flagged_rate"] == pytest.approx(1 / 3)
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert scalar(next(doc["ObservationF1Mean"] for doc in emf if "ObservationF1Mean" in doc)) == 0.75
+    assert scalar(next(doc["FluencyProblemDrafts"] for doc in emf if "FluencyProblemDrafts" in doc)) == 1

@@ -30,10 +30,13 @@ _TYPES: dict[str, pa.DataType] = {
     "completed_at": _TIMESTAMP,
     "latency_ms": pa.int64(),
     "flag_count": pa.int64(),
+    "observation_f1": pa.float64(),
+    "fluency_count": pa.int64(),
 }
 _REQUIRED = frozenset(
     {"inference_id", "report_key", "raw_key", "findings", "draft", "engine", "model_id", "submitted_at"}
     | {"completed_at", "latency_ms", "outcome", "supersedes_earlier", "flags", "flag_count"}
+    | {"fluency", "fluency_count"}
 )
 
 #: Column names, order and types of every results file.

@@ -31,6 +31,7 @@ from radimpress.config import CompletionSettings
 from radimpress.drafting.engines.contract import parse_response
 from radimpress.drafting.safety import flag_draft
 from radimpress.errors import InferenceError, RadimpressError, UnknownInferenceError
+from radimpress.language.fluency import fluency_problems
 from radimpress.observability import count, logger
 from radimpress.pipeline.records import (
     ErrorRecord,
@@ -43,6 +44,7 @@ from radimpress.pipeline.records import (
     utc_day,
 )
 from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
+from radimpress.scoring.observations import observation_f1
 from radimpress.scoring.rouge import score_pair
 
 __all__ = [
@@ -231,6 +233,7 @@ def _result(
     reference = submission.reference_impression
     scores = score_pair(draft, reference) if reference else None
     flags = flag_draft(submission.findings, draft, comparison=submission.comparison)
+    problems = fluency_problems(draft)
     completed_at = notification.event_time
     latency = completed_at - submission.submitted_at
     return ResultRecord(
@@ -246,6 +249,9 @@ def _result(
         latency_ms=max(0, round(latency.total_seconds() * 1000)),
         flags=",".join(flag.code for flag in flags),
         flag_count=len(flags),
+        observation_f1=observation_f1(draft, reference) if reference else None,
+        fluency=",".join(f"{problem.kind.value}:{problem.word}" for problem in problems),
+        fluency_count=len(problems),
     )
 
 

@@ -5,6 +5,10 @@ read every ``results/dt=<date>/*.parquet``, keep one row per inference (the late
 have been redelivered), summarise the rows that have ROUGE with
 :func:`radimpress.scoring.study_table.study_table`, write ``evaluations/dt=<date>/summary.json`` and
 ``summary.csv``, and publish per metric the mean and count as CloudWatch metrics (EMF, dimension ``Metric``).
+Beside ROUGE the summary holds the day's clinical-content and readability figures: the observation F1
+distribution (CheXpert observations of draft vs radiologist, same statistics as the study's table), the
+share of drafts with a safety flag, and the drafts with a fluency problem (published as ``ObservationF1Mean``,
+``FlaggedDraftRate`` and ``FluencyProblemDrafts``).
 A day without results writes an empty table (count 0) rather than failing: "nothing was drafted yesterday" is
 itself worth a metric.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +28,14 @@ from radimpress.observability import MetricUnit, logger, publish
 from radimpress.pipeline.records import ResultRecord, partition
 from radimpress.ports import ObjectStore
 from radimpress.scoring.rouge import ROUGE_TYPES, RougeScores
-from radimpress.scoring.study_table import StudyTable, study_table, table_to_csv, table_to_json
+from radimpress.scoring.study_table import (
+    MetricSummary,
+    StudyTable,
+    study_table,
+    summarize,
+    table_to_csv,
+    table_to_json,
+)
 
 __all__ = ["NightlyEvent", "NightlySummary", "ResultReader", "evaluate_day", "evaluation_keys", "yesterday"]
 
@@ -49,6 +60,9 @@ class NightlySummary:
     scored: int
     keys: tuple[str, str]
     table: StudyTable
+    observation_f1: MetricSummary = field(default_factory=lambda: summarize(()))
+    flagged: int = 0
+    fluency_problems: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The ``summary.json`` document (and the function's return value)."""
@@ -58,6 +72,10 @@ class NightlySummary:
             "results": self.results,
             "scored": self.scored,
             **table_to_json(self.table),
+            "observation_f1": self.observation_f1.as_dict(),
+            "flagged_drafts": self.flagged,
+            "flagged_rate": self.flagged / self.results if self.results else None,
+            "fluency_problem_drafts": self.fluency_problems,
         }
 
 
@@ -82,14 +100,23 @@ def evaluate_day(day: date, *, store: ObjectStore, read: ResultReader) -> Nightl
                 latest[row.inference_id] = row
     scores = [_scores(row) for row in latest.values()]
     scored = [score for score in scores if score is not None]
+    rows = list(latest.values())
     summary = NightlySummary(
-        day, len(keys), len(latest), len(scored), evaluation_keys(day), study_table(scored)
+        day,
+        len(keys),
+        len(rows),
+        len(scored),
+        evaluation_keys(day),
+        study_table(scored),
+        observation_f1=summarize([row.observation_f1 for row in rows if row.observation_f1 is not None]),
+        flagged=sum(1 for row in rows if row.flag_count),
+        fluency_problems=sum(1 for row in rows if row.fluency_count),
     )
     json_key, csv_key = summary.keys
     document = json.dumps(summary.as_dict(), indent=2, allow_nan=False).encode("utf-8")
     store.put(json_key, document, "application/json")
     store.put(csv_key, table_to_csv(summary.table).encode("utf-8"), "text/csv")
-    _publish(summary.table)
+    _publish(summary)
     logger.info("day evaluated", day=day.isoformat(), results=summary.results, scored=summary.scored)
     return summary
 
@@ -102,7 +129,18 @@ def _scores(row: ResultRecord) -> RougeScores | None:
     return RougeScores(rouge1=rouge1, rouge2=rouge2, rougeL=rouge_l, rougeLsum=rouge_lsum)
 
 
-def _publish(table: StudyTable) -> None:
+def _publish(summary: NightlySummary) -> None:
+    table = summary.table
+    if summary.observation_f1.mean is not None:
+        publish("ObservationF1Mean", summary.observation_f1.mean, dimensions={"Metric": "observation_f1"})
+    if summary.results:
+        publish("FlaggedDraftRate", summary.flagged / summary.results, dimensions={"Metric": "flags"})
+    publish(
+        "FluencyProblemDrafts",
+        summary.fluency_problems,
+        dimensions={"Metric": "fluency"},
+        unit=MetricUnit.Count,
+    )
     for name in ROUGE_TYPES:
         figures = table.metric(name)
         publish("RougeCount", figures.count, dimensions={"Metric": name}, unit=MetricUnit.Count)

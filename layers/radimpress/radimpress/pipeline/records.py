@@ -102,6 +102,12 @@ class ResultRecord(_ReportFields):
     # Athena/QuickSight can filter and count without a nested type.
     flags: str = ""
     flag_count: int = 0
+    # CheXpert observation F1 of the draft against the radiologist's impression (radimpress.scoring.
+    # observations), when the report carries one: whether the clinical content made it, beside ROUGE.
+    observation_f1: float | None = None
+    # Fluency problems of the draft (radimpress.language.fluency): comma-separated "kind:word", "" when none.
+    fluency: str = ""
+    fluency_count: int = 0
 
 
 #: Column order of the results table (the Parquet schema and the Glue table follow it).
