@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from radimpress.datasets.samplefeed import FeedItem, iter_feed, load_reports
-from radimpress.local.demo import DemoOptions, DemoReport, run_demo
+from radimpress.local.demo import DemoOptions, DemoReport, format_report, run_demo
 from radimpress.local.template import load_template
 from radimpress.pipeline.records import raw_key
 
@@ -134,6 +134,22 @@ def test_the_nightly_summary_exists_in_s3(run: tuple[DemoReport, Path]) -> None:
     assert summary["results"] == report.results
     assert 0 < summary["scored"] <= summary["results"]
     assert 0.0 < summary["aggregate"]["rouge1"] < 1.0
+
+
+def test_the_drafts_read_as_sentences_and_carry_their_observation_score(run: tuple[DemoReport, Path]) -> None:
+    # Given every stored result of the demo (the sample feed wraps findings per OBX, with \.br\, at 60-80
+    # columns and as CRLF text)
+    report, bucket = run
+    rows = _results(bucket)
+    # Then no draft has a fluency problem, each draft with a reference has its observation F1, and the
+    # nightly summary and the printed report show them
+    assert [row["fluency"] for row in rows if row["fluency"]] == []
+    scored = [row for row in rows if row["reference_impression"] is not None]
+    assert scored and all(0.0 <= row["observation_f1"] <= 1.0 for row in scored)
+    assert report.nightly is not None
+    assert report.nightly["observation_f1"]["count"] == report.nightly["scored"]
+    assert report.nightly["fluency_problem_drafts"] == 0
+    assert "observation F1" in format_report(report)
 
 
 def test_the_athena_sql_on_duckdb_counts_what_the_files_hold(run: tuple[DemoReport, Path]) -> None:

@@ -353,6 +353,23 @@ def _rows(rows: list[dict[str, Any]]) -> list[str]:
     return ["  " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
 
 
+def _quality_line(nightly: dict[str, Any]) -> str:
+    """Clinical content and readability beside ROUGE: what ROUGE alone hides."""
+    observation = nightly.get("observation_f1") or {}
+    mean = observation.get("mean")
+    figure = "n/a" if mean is None else f"{mean:.4f}"
+    results = int(nightly.get("results") or 0)
+    flagged = int(nightly.get("flagged_drafts") or 0)
+    return (
+        f"observation F1    {figure} mean over {observation.get('count', 0):,} "
+        f"drafts with the radiologist's impression (CheXpert observations, draft vs radiologist)\n"
+        f"safety flags      {flagged:,} of {results:,} drafts flagged"
+        + (f" ({flagged / results:.1%})" if results else "")
+        + f"; fluency problems (cut sentences, '..', dangling numbers) in "
+        f"{int(nightly.get('fluency_problem_drafts') or 0):,} drafts"
+    )
+
+
 def format_report(report: DemoReport) -> str:
     kinds = report.by_kind
     verdict = "OK" if report.balanced else "MISMATCH"
@@ -425,6 +442,7 @@ def format_report(report: DemoReport) -> str:
             f"{report.nightly['results']:,} results"
         )
         lines.append(format_table(table, reference=STUDY_REFERENCE).rstrip())
+        lines.append(_quality_line(report.nightly))
     else:
         lines.append(
             f"nightly evaluation of {report.nightly_day}: "
