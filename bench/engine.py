@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from radimpress.datasets.split import Split, load_split
 from radimpress.drafting.engines import Draft, Engine
-from radimpress.drafting.engines.consensus import ConsensusEngine
+from radimpress.drafting.engines.consensus.engine import ConsensusEngine
 from radimpress.drafting.engines.retrieval import RetrievalEngine
 from radimpress.language.normal import is_normal_impression
 from radimpress.reading.model import DraftContext

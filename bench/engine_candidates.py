@@ -22,38 +22,37 @@ from collections import defaultdict
 from itertools import combinations
 
 from radimpress.datasets.split import load_split
-from radimpress.drafting.engines.consensus import (
+from radimpress.drafting.engines.consensus.candidates import (
     _COMPOSED,
     _FALLBACK_TAIL,
     _SHORT,
-    ConsensusEngine,
-    _Pattern,
-    _Sentence,
-    _tokens,
-    rouge_l,
+    Sentence,
+    _phrase,
 )
+from radimpress.drafting.engines.consensus.engine import ConsensusEngine
+from radimpress.drafting.engines.consensus.overlap import Pattern, rouge_l, tokenise
 from radimpress.language.normal import is_normal_impression
 
 KINDS = ("neighbour", "composed", "aligned", "short")
 MAX_SENTENCES = 6  # subsets of at most this many reporting sentences (2**6 compositions per wording)
 
 
-def composition_ceiling(sentences: tuple[_Sentence, ...], reference: tuple[str, ...]) -> float:
+def composition_ceiling(sentences: tuple[Sentence, ...], reference: tuple[str, ...]) -> float:
     """The best ROUGE-L of any subset of ``sentences`` worded as the engine words them, +- the tail."""
     best = 0.0
     listed = sentences[:MAX_SENTENCES]
     for size in range(1, len(listed) + 1):
         for chosen in combinations(listed, size):
             for kind in (_COMPOSED, _SHORT):
-                body = " ".join(f"{ConsensusEngine._phrase(s, kind)}." for s in chosen)
+                body = " ".join(f"{_phrase(s, kind)}." for s in chosen)
                 for text in (body, f"{body} {_FALLBACK_TAIL}"):
-                    best = max(best, rouge_l(_tokens(text), reference))
+                    best = max(best, rouge_l(tokenise(text), reference))
     return best
 
 
 def extractive_ceiling(findings: str, reference: tuple[str, ...]) -> float:
     """The best ROUGE-L of any draft made of findings words (then the tail's) in their order."""
-    common = _Pattern(reference).lcs(_tokens(f"{findings} {_FALLBACK_TAIL}")) if reference else 0
+    common = Pattern(reference).lcs(tokenise(f"{findings} {_FALLBACK_TAIL}")) if reference else 0
     return 2.0 * common / (common + len(reference)) if common else 0.0
 
 
@@ -65,8 +64,8 @@ def main() -> int:
     for pair in split.dev:
         candidates, facts, _ = engine._candidates(pair.findings, pair.context)
         kept = [(c.kind, text) for c in candidates if (text := engine._reground(c.text, facts)) is not None]
-        reference = _tokens(pair.impression)
-        scores = [(kind, rouge_l(_tokens(text), reference)) for kind, text in kept]
+        reference = tokenise(pair.impression)
+        scores = [(kind, rouge_l(tokenise(text), reference)) for kind, text in kept]
         subsets = ["all"] if is_normal_impression(pair.impression) else ["all", "abnormal"]
         if "abnormal" in subsets:
             composed = max((score for kind, score in scores if kind != "neighbour"), default=0.0)

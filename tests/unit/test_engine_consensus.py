@@ -14,14 +14,14 @@ import pytest
 from radimpress.datasets.corpus import ReportPair
 from radimpress.datasets.split import Split, load_split
 from radimpress.drafting.engines import DEFAULT_ENGINE, Engine, build_engine, engine_names
-from radimpress.drafting.engines.consensus import (
+from radimpress.drafting.engines.consensus.candidates import FEATURES
+from radimpress.drafting.engines.consensus.engine import (
     ABSTAIN_LOW_CONFIDENCE,
     DEFAULT_WEIGHTS,
-    FEATURES,
     ConsensusEngine,
-    fit_weights,
-    rouge_l,
 )
+from radimpress.drafting.engines.consensus.fit import fit_weights
+from radimpress.drafting.engines.consensus.overlap import rouge_l
 from radimpress.drafting.engines.retrieval import (
     ABSTAIN_EMPTY_FINDINGS,
     ABSTAIN_NO_SIMILAR_REPORT,

@@ -43,7 +43,7 @@ def _retrieval(*, path: str | Path | None = None, exclude_identical_findings: bo
 
 
 def _consensus(*, path: str | Path | None = None, exclude_identical_findings: bool = False) -> Engine:
-    from radimpress.drafting.engines.consensus import ConsensusEngine  # noqa: PLC0415 - only when built
+    from radimpress.drafting.engines.consensus.engine import ConsensusEngine  # noqa: PLC0415 - only when built
 
     return ConsensusEngine.from_path(path, exclude_identical_findings=exclude_identical_findings)
 
