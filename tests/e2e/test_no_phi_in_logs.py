@@ -18,7 +18,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from radimpress.datasets.samplefeed import FeedItem, iter_feed, load_reports
+from radimpress.datasets.samplefeed.feed import FeedItem, iter_feed
+from radimpress.datasets.samplefeed.reports import load_reports
 
 pytestmark = pytest.mark.slow
 

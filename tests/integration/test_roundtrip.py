@@ -2,8 +2,9 @@
 feed, reads back (``read_reports``) to the same findings and impression.
 
 Normalisation: whitespace collapsed (runs of spaces and line breaks become one space, ends trimmed), as
-:func:`radimpress.datasets.samplefeed.collapse_whitespace` does; nothing else, not case, not punctuation. The
-counts are recorded as ``roundtrip_<shape>`` properties and printed in the "IU round trip" summary.
+:func:`radimpress.datasets.samplefeed.expected.collapse_whitespace` does; nothing else, not case, not
+punctuation. The counts are recorded as ``roundtrip_<shape>`` properties and printed in the "IU round trip"
+summary.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from collections.abc import Callable
 
 import pytest
 
-from radimpress.datasets.samplefeed import (
-    IUReport,
-    Shape,
+from radimpress.datasets.samplefeed.expected import (
     collapse_whitespace,
     expected_for,
-    load_reports,
     metadata_mismatches,
-    render,
     section_mismatches,
 )
+from radimpress.datasets.samplefeed.render import render
+from radimpress.datasets.samplefeed.reports import IUReport, load_reports
+from radimpress.datasets.samplefeed.shape import Shape
 from radimpress.errors import ReportError
 from radimpress.reading.reports import read_reports
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from radimpress.cli import main
-from radimpress.datasets.samplefeed import collapse_whitespace
+from radimpress.datasets.samplefeed.expected import collapse_whitespace
 
 REPO = Path(__file__).resolve().parents[2]
 FEED = REPO / "events" / "feed"

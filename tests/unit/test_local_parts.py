@@ -311,7 +311,7 @@ def test_a_table_without_files_is_an_empty_typed_view(tmp_path: Path) -> None:
 
 def test_an_empty_payload_is_refused_not_sent() -> None:
     # Given a feed item SQS cannot carry (no characters) and one it can
-    from radimpress.datasets.samplefeed import FeedItem
+    from radimpress.datasets.samplefeed.feed import FeedItem
     from radimpress.local.producer import Producer
 
     batches: list[list[dict[str, Any]]] = []

@@ -10,16 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from radimpress.datasets import samplefeed
-from radimpress.datasets.samplefeed import (
-    Delimiters,
-    FeedItem,
-    Shape,
-    iter_feed,
-    iter_sample,
-    load_reports,
-    render,
-)
+from radimpress.datasets.samplefeed.__main__ import main
+from radimpress.datasets.samplefeed.feed import FeedItem, iter_feed, iter_sample
+from radimpress.datasets.samplefeed.render import render, render_batch
+from radimpress.datasets.samplefeed.reports import IUReport, iu_reports_path, load_reports
+from radimpress.datasets.samplefeed.segments import Delimiters, escape
+from radimpress.datasets.samplefeed.shape import Shape
+from radimpress.datasets.samplefeed.text import wrap
 from radimpress.errors import ConfigurationError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +24,7 @@ SPECIALS = "pipe | caret ^ amp & tilde ~ backslash \\ and a literal \\T\\ escape
 
 
 @pytest.fixture(scope="module")
-def reports() -> list[samplefeed.IUReport]:
+def reports() -> list[IUReport]:
     return load_reports()
 
 
@@ -55,7 +52,7 @@ def _unescape(value: str) -> str:
 
 def test_bundled_reports_are_the_unmodified_iu_file() -> None:
     # Given the checked-in copy, When it is found and loaded, Then it is the documented file.
-    path = samplefeed.iu_reports_path()
+    path = iu_reports_path()
     assert path == REPO / "events" / "iu" / "reports.jsonl"
     loaded = load_reports(path)
     assert len(loaded) == 3011
@@ -64,22 +61,22 @@ def test_bundled_reports_are_the_unmodified_iu_file() -> None:
 
 def test_iu_reports_path_searches_upwards_from_start_and_fails_typed(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="pass the path explicitly"):
-        samplefeed.iu_reports_path(tmp_path)
+        iu_reports_path(tmp_path)
     target = tmp_path / "events" / "iu" / "reports.jsonl"
     target.parent.mkdir(parents=True)
     target.write_text("")
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
-    assert samplefeed.iu_reports_path(nested) == target
+    assert iu_reports_path(nested) == target
 
 
 @pytest.mark.parametrize("shape", list(Shape))
-def test_render_is_pure(shape: Shape, reports: list[samplefeed.IUReport]) -> None:
+def test_render_is_pure(shape: Shape, reports: list[IUReport]) -> None:
     assert render(reports[10], shape, index=42) == render(reports[10], shape, index=42)
     assert render(reports[10], shape, index=42) != render(reports[10], shape, index=43)
 
 
-def test_same_seed_same_feed_other_seed_other_feed(reports: list[samplefeed.IUReport]) -> None:
+def test_same_seed_same_feed_other_seed_other_feed(reports: list[IUReport]) -> None:
     first = [(i.name, i.payload) for i in iter_feed(reports, count=400, seed=7)]
     again = [(i.name, i.payload) for i in iter_feed(reports, count=400, seed=7)]
     other = [(i.name, i.payload) for i in iter_feed(reports, count=400, seed=8)]
@@ -87,7 +84,7 @@ def test_same_seed_same_feed_other_seed_other_feed(reports: list[samplefeed.IURe
     assert first != other
 
 
-def test_feed_counts_report_messages_and_mixes_in_faults(reports: list[samplefeed.IUReport]) -> None:
+def test_feed_counts_report_messages_and_mixes_in_faults(reports: list[IUReport]) -> None:
     items = list(iter_feed(reports, count=1500, seed=0))
     kinds = {kind: [i for i in items if i.kind == kind] for kind in ("report", "malformed", "duplicate")}
     assert sum(len(i.expected) for i in kinds["report"]) == 1500
@@ -100,12 +97,12 @@ def test_feed_counts_report_messages_and_mixes_in_faults(reports: list[samplefee
     assert len({i.name for i in items}) == len(items)
 
 
-def test_feed_without_faults_has_only_reports(reports: list[samplefeed.IUReport]) -> None:
+def test_feed_without_faults_has_only_reports(reports: list[IUReport]) -> None:
     items = list(iter_feed(reports, count=300, seed=3, include_faults=False))
     assert {i.kind for i in items} == {"report"}
 
 
-def test_control_ids_unique_and_corrections_reuse_the_accession(reports: list[samplefeed.IUReport]) -> None:
+def test_control_ids_unique_and_corrections_reuse_the_accession(reports: list[IUReport]) -> None:
     items = [i for i in iter_feed(reports, count=2000, seed=0) if i.kind == "report"]
     expected = [e for i in items for e in i.expected if e["control_id"]]
     control_ids = [e["control_id"] for e in expected]
@@ -145,27 +142,27 @@ def test_ft_blob_and_repetitions_keep_lines_apart() -> None:
 
 def test_escape_honours_the_message_delimiters() -> None:
     odd = Delimiters(field="#", component="$", repetition="*", escape="/", subcomponent="%")
-    assert samplefeed._escape("a#b$c*d/e%f", odd) == "a/F/b/S/c/R/d/E/e/T/f"
-    assert samplefeed._escape("plain text", odd) == "plain text"
+    assert escape("a#b$c*d/e%f", odd) == "a/F/b/S/c/R/d/E/e/T/f"
+    assert escape("plain text", odd) == "plain text"
 
 
 @given(st.text())
 def test_the_readers_unescape_inverts_the_generators_escape(text: str) -> None:
     # the generator escapes independently of the reader, so the round trip is not the reader against itself
-    from radimpress.reading.hl7v2 import unescape
+    from radimpress.reading.hl7.escapes import unescape
 
-    assert unescape(samplefeed._escape(text)) == text
+    assert unescape(escape(text)) == text
 
 
 def test_long_text_wraps_at_word_boundaries_only() -> None:
     text = "word " * 60 + "supercalifragilisticexpialidocious-and-more-than-eighty-characters-long" * 2
-    lines = samplefeed._wrap(text, 64)
+    lines = wrap(text, 64)
     assert " ".join(lines) == " ".join(text.split())
     assert all(len(line) <= 64 or " " not in line for line in lines)
 
 
 @pytest.mark.parametrize("shape", [s for s in Shape if s is not Shape.TEXT])
-def test_identities_are_synthetic(shape: Shape, reports: list[samplefeed.IUReport]) -> None:
+def test_identities_are_synthetic(shape: Shape, reports: list[IUReport]) -> None:
     payload = render(reports[3], shape, index=9)
     encoding = "latin-1" if shape is Shape.LATIN1 else "utf-8"
     pids = [s.split("|") for s in _segments(payload, encoding) if s.startswith("PID")]
@@ -194,8 +191,8 @@ def test_transport_shapes() -> None:
     assert text.startswith("INDICATION: Cough.") and "\n\nIMPRESSION: No acute disease." in text
 
 
-def test_batch_wraps_every_message(reports: list[samplefeed.IUReport]) -> None:
-    payload = samplefeed.render_batch(reports[:4], index=100).decode()
+def test_batch_wraps_every_message(reports: list[IUReport]) -> None:
+    payload = render_batch(reports[:4], index=100).decode()
     segments = payload.split("\r")
     assert segments[0].startswith("FHS|^~\\&|") and segments[1].startswith("BHS|")
     assert segments[-3:] == ["BTS|4", "FTS|1", ""]
@@ -215,7 +212,7 @@ def test_sections_absent_from_the_source_are_absent_from_the_message() -> None:
     assert "FINDINGS" not in render(report, Shape.TEXT, index=5).decode()
 
 
-def test_checked_in_sample_is_what_the_generator_writes(reports: list[samplefeed.IUReport]) -> None:
+def test_checked_in_sample_is_what_the_generator_writes(reports: list[IUReport]) -> None:
     # the generator is the source of truth: regenerate events/feed after changing it
     items: list[FeedItem] = list(iter_sample(reports))
     on_disk = sorted(p.name for p in (REPO / "events" / "feed").iterdir())
@@ -229,7 +226,7 @@ def test_checked_in_sample_is_what_the_generator_writes(reports: list[samplefeed
 
 def test_module_cli_writes_files_and_manifest(tmp_path: Path) -> None:
     out, manifest = tmp_path / "feed", tmp_path / "feed.jsonl"
-    assert samplefeed.main(["--out", str(out), "--count", "30", "--manifest", str(manifest)]) == 0
+    assert main(["--out", str(out), "--count", "30", "--manifest", str(manifest)]) == 0
     records = [json.loads(line) for line in manifest.read_text().splitlines()]
     assert sorted(p.name for p in out.iterdir()) == sorted(r["name"] for r in records)
     assert sum(len(r["expected"]) for r in records if r["kind"] == "report") == 30

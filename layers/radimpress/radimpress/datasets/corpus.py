@@ -122,7 +122,7 @@ def iter_pairs(path: Path) -> Iterator[ReportPair]:
 def load_pairs(path: str | Path | None = None) -> list[ReportPair]:
     """All usable pairs of ``path``; by default the bundled IU reports (``events/iu/reports.jsonl``)."""
     if path is None:
-        from radimpress.datasets.samplefeed import iu_reports_path  # noqa: PLC0415 - only for the default
+        from radimpress.datasets.samplefeed.reports import iu_reports_path  # noqa: PLC0415 - only for the default
 
         path = iu_reports_path()
     return list(iter_pairs(Path(path)))

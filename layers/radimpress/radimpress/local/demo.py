@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from radimpress.datasets.samplefeed import iter_feed, load_reports
+from radimpress.datasets.samplefeed.feed import iter_feed
+from radimpress.datasets.samplefeed.reports import load_reports
 from radimpress.scoring.study_table import STUDY_REFERENCE, format_table, table_from_json
 
 __all__ = ["DemoOptions", "DemoReport", "format_report", "main", "run_demo"]

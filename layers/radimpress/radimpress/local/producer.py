@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from radimpress.datasets.samplefeed import FeedItem
+from radimpress.datasets.samplefeed.feed import FeedItem
 from radimpress.transports.inbound import EXTENDED_CLIENT_POINTER, SQS_BODY_LIMIT, sqs_text
 
 __all__ = ["EXTENDED_CLIENT_POINTER", "Encoded", "Producer", "Sent", "encode_payload"]

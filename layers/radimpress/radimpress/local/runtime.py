@@ -46,7 +46,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from radimpress.datasets.samplefeed import FeedItem
+from radimpress.datasets.samplefeed.feed import FeedItem
 from radimpress.drafting.engines import build_engine
 from radimpress.drafting.engines.base import Engine
 from radimpress.drafting.prompts import STUDY_PROMPT
