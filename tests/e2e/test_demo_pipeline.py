@@ -11,7 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from radimpress.datasets.samplefeed import FeedItem, iter_feed, load_reports
+from radimpress.datasets.samplefeed.feed import FeedItem, iter_feed
+from radimpress.datasets.samplefeed.reports import load_reports
 from radimpress.local.demo import DemoOptions, DemoReport, format_report, run_demo
 from radimpress.local.template import load_template
 from radimpress.pipeline.records import raw_key
@@ -145,7 +146,7 @@ def test_the_drafts_read_as_sentences_and_carry_their_observation_score(run: tup
     # nightly summary and the printed report show them
     assert [row["fluency"] for row in rows if row["fluency"]] == []
     scored = [row for row in rows if row["reference_impression"] is not None]
-    assert scored and all(0.0 <= row["observation_f1"] <= 1.0 for row in scored)
+    assert scored and all(0.0 <= float(str(row["observation_f1"])) <= 1.0 for row in scored)
     assert report.nightly is not None
     assert report.nightly["observation_f1"]["count"] == report.nightly["scored"]
     assert report.nightly["fluency_problem_drafts"] == 0

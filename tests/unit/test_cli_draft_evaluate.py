@@ -339,3 +339,27 @@ def test_evaluate_the_bundled_dev_split(capsys: pytest.CaptureFixture[str]) -> N
     assert document["evaluated"].startswith("dev split of reports.jsonl")
     assert document["abnormal"]["count"] + document["normal"]["count"] == 25
     assert set(document["flags"]) == {"draft", "radiologist"}
+
+
+def test_evaluate_writes_the_drafts_file_and_wraps_findings(
+    capsys: pytest.CaptureFixture[str], reports: Path, index: Path, tmp_path: Path
+) -> None:
+    # Given the reports evaluated flat, and again with findings wrapped at 12 columns into a drafts file
+    flat = _json(
+        capsys, "evaluate", "--reports", str(reports), "--index", str(index), "--json", "--no-progress"
+    )
+    drafts = tmp_path / "drafts.jsonl"
+    wrapped = _json(
+        capsys,
+        "evaluate",
+        *("--reports", str(reports), "--index", str(index), "--wrap", "12", "--drafts", str(drafts)),
+        *("--json", "--no-progress"),
+    )
+
+    # Then the default engine drafts the same from wrapped findings, and the file has a line per report
+    assert wrapped["rougeL"] == flat["rougeL"]
+    assert wrapped["observations"] == flat["observations"]
+    rows = [json.loads(line) for line in drafts.read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in rows] == ["r1", "r2", "r3"]
+    assert all("\n" in row["findings"] for row in rows)
+    assert {"draft", "reference", "rouge", "observation_f1", "flags"} <= set(rows[0])

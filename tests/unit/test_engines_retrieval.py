@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from radimpress.datasets.samplefeed import iu_reports_path
+from radimpress.datasets.samplefeed.reports import iu_reports_path
 from radimpress.drafting.engines import Draft, Engine, build_engine, engine_names, register_engine
 from radimpress.drafting.engines.retrieval import (
     ABSTAIN_EMPTY_FINDINGS,

@@ -238,7 +238,7 @@ def test_the_same_file_as_reports_and_index_runs_leave_one_out(tmp_path: Path) -
 
 
 def test_the_bundled_reports_against_the_default_index_run_leave_one_out() -> None:
-    from radimpress.datasets.samplefeed import iu_reports_path
+    from radimpress.datasets.samplefeed.reports import iu_reports_path
 
     plan = plan_evaluation(reports=iu_reports_path(), limit=5)
 

@@ -54,5 +54,6 @@ def reflow(text: str) -> str:
 
 
 def normalise_findings(text: str) -> str:
-    """Findings as the index compares them: lowercase, ``XXXX`` removed, punctuation as single spaces."""
-    return " ".join(_NOT_WORD.sub(" ", _DEIDENTIFIED.sub(" ", text.lower())).split())
+    """Findings as the index compares them: lowercase, ``XXXX`` removed, punctuation as single spaces
+    (``\\.br\\`` breaks too, so the key does not depend on the wrapping either)."""
+    return " ".join(_NOT_WORD.sub(" ", _DEIDENTIFIED.sub(" ", _FT_BREAK.sub(" ", text).lower())).split())

@@ -94,7 +94,7 @@ class EvaluationPlan:
 
 
 def _bundled() -> Path:
-    from radimpress.datasets.samplefeed import iu_reports_path  # noqa: PLC0415 - only when a default is needed
+    from radimpress.datasets.samplefeed.reports import iu_reports_path  # noqa: PLC0415 - only when a default is needed
 
     return iu_reports_path()
 

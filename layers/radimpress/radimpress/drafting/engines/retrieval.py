@@ -175,7 +175,7 @@ class RetrievalEngine:
     ) -> RetrievalEngine:
         """An engine over a reports JSONL file; by default the bundled IU reports."""
         if path is None:
-            from radimpress.datasets.samplefeed import iu_reports_path  # noqa: PLC0415 - only for the default
+            from radimpress.datasets.samplefeed.reports import iu_reports_path  # noqa: PLC0415 - only for the default
 
             path = iu_reports_path()
         return cls(read_pairs(path), exclude_identical_findings=exclude_identical_findings)

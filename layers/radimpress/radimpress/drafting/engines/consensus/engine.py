@@ -48,8 +48,9 @@ from radimpress.drafting.engines.consensus.text import (
 )
 from radimpress.drafting.engines.retrieval import ABSTAIN_EMPTY_FINDINGS, ABSTAIN_NO_SIMILAR_REPORT
 from radimpress.errors import ConfigurationError
+from radimpress.language.fluency import polish
 from radimpress.language.normal import is_normal_impression
-from radimpress.language.normalise import normalise_findings
+from radimpress.language.normalise import normalise_findings, reflow
 from radimpress.language.statements import sides, split_sentences, state
 from radimpress.reading.model import DraftContext
 
@@ -439,6 +440,9 @@ class ConsensusEngine:
         *,
         holdout: int | None = None,
     ) -> tuple[str | None, str | None]:
+        # line breaks are soft (a feed's wrapping is not the radiologist's sentence structure), and the
+        # chosen text is polished, so a wrapped report drafts exactly as its one-line form
+        findings = reflow(findings)
         if not normalise_findings(findings):
             return None, ABSTAIN_EMPTY_FINDINGS
         candidates, facts, best = self._candidates(findings, context, holdout=holdout)
@@ -448,6 +452,6 @@ class ConsensusEngine:
             return None, ABSTAIN_LOW_CONFIDENCE
         for candidate in candidates:
             text = self._reground(candidate.text, facts)
-            if text is not None:
-                return text, None
+            if text is not None and (polished := polish(text)):
+                return polished, None
         return None, ABSTAIN_NO_CONSISTENT_DRAFT
