@@ -170,8 +170,8 @@ def format_comparison(comparison: Comparison) -> str:
     return "\n\n".join(section for section in sections if section) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.compare", description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m training.compare") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--reports", help="reports JSONL or MEDIQA JSON (default with --split: bundled IU)")
     parser.add_argument("--index", help="reports the index engines retrieve from (default: bundled IU)")
     parser.add_argument("--split", choices=("dev",), help="dev part of --reports against its train part")

@@ -290,8 +290,8 @@ def _key_values(items: Sequence[str], what: str) -> dict[str, str]:
     return result
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.launch", description=__doc__.splitlines()[0])
+def _parser(prog: str = "python -m training.launch") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True, help="S3 prefix of the training channel (train/)")
     parser.add_argument("--validation", help="S3 prefix of the validation channel (validation/)")
     parser.add_argument("--output", required=True, help="S3 prefix for the fine-tuned model")
@@ -313,10 +313,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None,
     *,
+    prog: str = "python -m training.launch",
     client_factory: Callable[[], SageMakerClient] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     uri_args = (args.image_uri, args.source_uri, args.model_uri)
     try:
         if any(uri_args) and not all(uri_args):
