@@ -205,12 +205,12 @@ def format_summary(manifest: Mapping[str, object]) -> str:
         f"read: {read}",
         f"dropped: {dropped}",
         f"split {manifest['split']}: train {counts['train']}, validation {counts['validation'] or 0}",
-        f"{'words':<24}{'n':>8}{'mean':>9}{'median':>9}{'p95':>7}{'max':>7}",
+        f"{'words':<28}{'n':>8}{'mean':>9}{'median':>9}{'p95':>7}{'max':>7}",
     ]
     for part, fields in words.items():
         for name, stats in fields.items():
             lines.append(
-                f"{part + ' ' + name:<24}{stats['count']:>8}{stats['mean']:>9.1f}{stats['median']:>9.1f}"
+                f"{part + ' ' + name:<28}{stats['count']:>8}{stats['mean']:>9.1f}{stats['median']:>9.1f}"
                 f"{stats['p95']:>7}{stats['max']:>7}"
             )
     return "\n".join(lines) + "\n"
