@@ -33,9 +33,11 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from radimpress.errors import ConfigurationError, RadimpressError
+from training.cost import estimate_cost
 
 __all__ = [
     "DEFAULT_HYPERPARAMETERS",
+    "STUDY_METRIC_DEFINITIONS",
     "INSTANCE_TYPE",
     "MODEL_ID",
     "FineTuneJob",
@@ -60,6 +62,16 @@ DEFAULT_HYPERPARAMETERS: Mapping[str, str] = {
     "instruction_tuned": "True",
     "max_input_length": "1024",
 }
+#: What the study's job tracked: JumpStart's FLAN-T5 metric names and regexes over the training log (the
+#: Hugging Face Trainer prints its logs as Python dicts: ``{'loss': 1.23, ..., 'epoch': 0.5}``).
+STUDY_METRIC_DEFINITIONS: tuple[Mapping[str, str], ...] = (
+    {"Name": "huggingface-text2text:train-loss", "Regex": "'loss': ([0-9]+\\.[0-9]+)"},
+    {"Name": "huggingface-text2text:eval-loss", "Regex": "'eval_loss': ([0-9]+\\.[0-9]+)"},
+    {"Name": "huggingface-text2text:epoch", "Regex": "'epoch': ([0-9]+\\.[0-9]+)"},
+)
+VOLUME_SIZE_GB = 300
+MAX_RUNTIME_SECONDS = 360_000
+
 #: The script JumpStart training tarballs run, and the channel JumpStart hands the base model in.
 ENTRY_POINT = "transfer_learning.py"
 MODEL_CHANNEL = "model"
@@ -91,8 +103,11 @@ class FineTuneJob(BaseModel):
     model_version: str = "*"
     instance_type: str = INSTANCE_TYPE
     instance_count: int = Field(default=1, ge=1)
-    volume_size_gb: int = Field(default=256, ge=1)
-    max_runtime_seconds: int = Field(default=2 * 24 * 3600, ge=1, le=28 * 24 * 3600)
+    volume_size_gb: int = Field(default=VOLUME_SIZE_GB, ge=1)
+    max_runtime_seconds: int = Field(default=MAX_RUNTIME_SECONDS, ge=1, le=28 * 24 * 3600)
+    metric_definitions: tuple[dict[str, str], ...] = Field(
+        default_factory=lambda: tuple(dict(m) for m in STUDY_METRIC_DEFINITIONS)
+    )
     hyperparameters: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
     tags: dict[str, str] = Field(default_factory=dict)
 
@@ -173,6 +188,7 @@ def estimator_arguments(job: FineTuneJob) -> dict[str, Any]:
         "volume_size": job.volume_size_gb,
         "max_run": job.max_runtime_seconds,
         "hyperparameters": dict(job.hyperparameters),
+        "metric_definitions": [dict(m) for m in job.metric_definitions],
         "output_path": job.output_uri,
     }
     if job.kms_key_id is not None:
@@ -228,7 +244,11 @@ def create_training_job_request(job: FineTuneJob, uris: JumpStartUris) -> dict[s
     request: dict[str, Any] = {
         "TrainingJobName": job.job_name,
         "RoleArn": job.role_arn,
-        "AlgorithmSpecification": {"TrainingImage": uris.image_uri, "TrainingInputMode": "File"},
+        "AlgorithmSpecification": {
+            "TrainingImage": uris.image_uri,
+            "TrainingInputMode": "File",
+            "MetricDefinitions": [dict(m) for m in job.metric_definitions],
+        },
         # the SageMaker training toolkit in the image downloads and runs the script tarball
         "HyperParameters": {
             **job.hyperparameters,
@@ -300,7 +320,10 @@ def _parser(prog: str = "python -m training.launch") -> argparse.ArgumentParser:
     parser.add_argument("--job-name", help="default: radimpress-flan-t5-xl-<UTC time>")
     parser.add_argument("--model-version", default="*", help="JumpStart model version (default: latest)")
     parser.add_argument("--instance-type", default=INSTANCE_TYPE)
-    parser.add_argument("--max-runtime", type=int, default=2 * 24 * 3600, help="seconds")
+    parser.add_argument("--max-runtime", type=int, default=MAX_RUNTIME_SECONDS, help="seconds (360000)")
+    parser.add_argument("--volume-size", type=int, default=VOLUME_SIZE_GB, help="GB (300)")
+    parser.add_argument("--price-per-hour", type=float, help="USD per instance-hour for the cost estimate")
+    parser.add_argument("--expected-hours", type=float, help="the run you expect, for the cost estimate")
     parser.add_argument("--hyperparameter", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--image-uri", help="training image (boto3 path, with --source-uri --model-uri)")
@@ -334,6 +357,7 @@ def main(
             model_version=args.model_version,
             instance_type=args.instance_type,
             max_runtime_seconds=args.max_runtime,
+            volume_size_gb=args.volume_size,
             hyperparameters={**DEFAULT_HYPERPARAMETERS, **_key_values(args.hyperparameter, "hyperparameter")},
             tags=_key_values(args.tag, "tag"),
         )
@@ -346,6 +370,9 @@ def main(
             document: dict[str, Any] = {"job": job_definition(job)}
             if uris is not None:
                 document["create_training_job"] = create_training_job_request(job, uris)
+            document["estimated_cost"] = estimate_cost(
+                job, price_per_hour=args.price_per_hour, expected_hours=args.expected_hours
+            ).as_json()
             print(json.dumps(document, indent=2, sort_keys=True))
             return 0
         if uris is not None:
