@@ -280,9 +280,11 @@ def submit_training_job(client: SageMakerClient, request: Mapping[str, Any]) -> 
     return str(response["TrainingJobArn"])
 
 
-def launch_with_sdk(job: FineTuneJob, *, wait: bool = False) -> Any:
-    """Start ``job`` with the SDK's ``JumpStartEstimator``; returns the estimator.
+def launch_with_sdk(job: FineTuneJob, *, wait: bool = False, sagemaker_session: Any = None) -> Any:
+    """Start ``job`` with the SDK's ``JumpStartEstimator`` (SDK v2); returns the estimator.
 
+    The estimator resolves the training image, the training script and the base model from JumpStart's
+    metadata for ``job.model_id``; ``sagemaker_session`` (default: the SDK's own) carries the AWS session.
     Raises :class:`ConfigurationError` when the SDK is not installed.
     """
     try:
@@ -291,11 +293,15 @@ def launch_with_sdk(job: FineTuneJob, *, wait: bool = False) -> Any:
         )
     except ImportError as exc:
         raise ConfigurationError(
-            "the sagemaker SDK is not installed: pip install radimpress[training] "
+            "the sagemaker SDK (v2) is not installed: pip install 'radimpress[training]' "
             "(or launch with --image-uri --source-uri --model-uri, through boto3)",
             where="sagemaker",
         ) from exc
-    estimator = JumpStartEstimator(**estimator_arguments(job))
+    arguments = estimator_arguments(job)
+    if sagemaker_session is not None:
+        arguments["sagemaker_session"] = sagemaker_session
+        arguments["region"] = sagemaker_session.boto_region_name
+    estimator = JumpStartEstimator(**arguments)
     estimator.fit(fit_inputs(job), job_name=job.job_name, wait=wait)
     return estimator
 
