@@ -11,15 +11,25 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from radimpress.errors import ConfigurationError
 
-__all__ = ["client", "parse_s3_uri", "s3_result_files", "upload_files"]
+__all__ = ["client", "is_not_found", "parse_s3_uri", "s3_result_files", "upload_files"]
+
+#: What the services deploy touches answer for a resource that is not there (SageMaker's own deletes have
+#: no such code: training.endpoints asks its list calls instead).
+_GONE = frozenset({"NotFound", "ObjectNotFoundException", "ResourceNotFound", "ResourceNotFoundException"})
 
 
 def client(service: str, *, region: str | None = None) -> Any:
     """A boto3 client for ``service`` (the default credentials and region unless ``region``)."""
     return boto3.client(service, region_name=region)
+
+
+def is_not_found(exc: Exception) -> bool:
+    """True for a service's "no such resource" answer."""
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in _GONE
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
