@@ -157,7 +157,7 @@ def test_missing_sdk_says_how_to_install_it(monkeypatch):
     # Given no sagemaker SDK
     monkeypatch.setitem(sys.modules, "sagemaker", None)
     # When / Then launching through it is a configuration error naming the extra
-    with pytest.raises(ConfigurationError, match=r"pip install radimpress\[training\]"):
+    with pytest.raises(ConfigurationError, match=r"pip install 'radimpress\[training\]'"):
         launch_with_sdk(_job())
 
 
@@ -331,4 +331,4 @@ def test_cli_without_sdk_or_uris_fails_with_the_install_hint(monkeypatch, capsys
     code = main(ARGS)
     # Then it exits 2 saying how to install the SDK
     assert code == 2
-    assert "pip install radimpress[training]" in capsys.readouterr().err
+    assert "pip install 'radimpress[training]'" in capsys.readouterr().err
