@@ -13,12 +13,13 @@ import json
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def iu_rows(count: int, *, start: int = 0) -> list[dict]:
+def iu_rows(count: int, *, start: int = 0) -> list[dict[str, Any]]:
     """``count`` IU rows that have both findings and impression, from the ``start``-th such row."""
     rows = []
     with (ROOT / "events/iu/reports.jsonl").open(encoding="utf-8") as lines:
@@ -42,7 +43,7 @@ def _wrap(text: str, width: int = 60) -> str:
     return "\n ".join(lines)
 
 
-def mimic_report(row: dict) -> str:
+def mimic_report(row: dict[str, Any]) -> str:
     """One report in MIMIC-CXR's free-text layout (banner, headed sections, wrapped lines)."""
     return (
         "                                 FINAL REPORT\n"
@@ -55,7 +56,9 @@ def mimic_report(row: dict) -> str:
     )
 
 
-def write_mimic_zip(path: Path, studies: list[tuple[str, str, str]], *, top: str = "mimic-cxr-reports") -> Path:
+def write_mimic_zip(
+    path: Path, studies: list[tuple[str, str, str]], *, top: str = "mimic-cxr-reports"
+) -> Path:
     """A zip of ``(subject 8 digits, study 8 digits, report text)`` in PhysioNet's layout."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(f"{top}/index.html", "<html></html>")
@@ -75,25 +78,40 @@ def write_split_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     return path
 
 
-def write_indiana_csv(path: Path, rows: list[dict]) -> Path:
+def write_indiana_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     """Kaggle's ``indiana_reports.csv`` for IU rows (uid = the number in ``CXR<n>``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["uid", "MeSH", "Problems", "image", "indication", "comparison", "findings", "impression"])
+    writer.writerow(
+        ["uid", "MeSH", "Problems", "image", "indication", "comparison", "findings", "impression"]
+    )
     for row in rows:
-        writer.writerow([row["id"].removeprefix("CXR"), row.get("mesh") or "", "normal", "Xray Chest PA",
-                         row.get("indication") or "", row.get("comparison") or "", row["findings"],
-                         row["impression"]])
+        writer.writerow(
+            [
+                row["id"].removeprefix("CXR"),
+                row.get("mesh") or "",
+                "normal",
+                "Xray Chest PA",
+                row.get("indication") or "",
+                row.get("comparison") or "",
+                row["findings"],
+                row["impression"],
+            ]
+        )
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 
 
-def openi_xml(row: dict) -> bytes:
+def openi_xml(row: dict[str, Any]) -> bytes:
     """One Open-i ``ecgen-radiology`` document for an IU row."""
     sections = "".join(
         f'<AbstractText Label="{label}">{escape(row.get(key) or "")}</AbstractText>'
-        for label, key in (("COMPARISON", "comparison"), ("INDICATION", "indication"),
-                           ("FINDINGS", "findings"), ("IMPRESSION", "impression"))
+        for label, key in (
+            ("COMPARISON", "comparison"),
+            ("INDICATION", "indication"),
+            ("FINDINGS", "findings"),
+            ("IMPRESSION", "impression"),
+        )
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><eCitation><meta type="rr"/>'
@@ -102,7 +120,7 @@ def openi_xml(row: dict) -> bytes:
     ).encode()
 
 
-def write_openi(directory: Path, rows: list[dict], *, tgz: Path | None = None) -> Path:
+def write_openi(directory: Path, rows: list[dict[str, Any]], *, tgz: Path | None = None) -> Path:
     """``directory/ecgen-radiology/<n>.xml`` per row; with ``tgz``, also that archive of the folder."""
     folder = directory / "ecgen-radiology"
     folder.mkdir(parents=True, exist_ok=True)

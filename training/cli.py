@@ -19,7 +19,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "upload": ("training.upload", "main", "upload the prepared channels to S3"),
     "finetune": ("training.launch", "main", "start the SageMaker fine-tuning job (SDK or boto3; --dry-run)"),
     "status": ("training.jobs", "main", "a training job's state and its tracked metrics, with progress"),
-    "deploy": ("training.endpoints", "deploy_main", "the pre-trained and fine-tuned models as async endpoints"),
+    "deploy": (
+        "training.endpoints",
+        "deploy_main",
+        "the pre-trained and fine-tuned models as async endpoints",
+    ),
     "teardown": ("training.endpoints", "teardown_main", "remove exactly what deploy created"),
     "compare": ("training.compare", "main", "the study's table for two engines, Markdown/JSON, box plots"),
     "finetune-local": ("training.local_finetune", "main", "fine-tune a local checkpoint with Seq2SeqTrainer"),

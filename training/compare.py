@@ -98,7 +98,9 @@ class Comparison:
     baseline: Evaluation
     candidate: Evaluation
     #: metric name → (baseline, candidate) per-report scores of each extra metric (``--metric``)
-    extra: Mapping[str, tuple[list[float | None], list[float | None]]] = dataclasses.field(default_factory=dict)
+    extra: Mapping[str, tuple[list[float | None], list[float | None]]] = dataclasses.field(
+        default_factory=dict
+    )
 
 
 def _plan_for(plan: EvaluationPlan, spec: EngineSpec) -> EvaluationPlan:
@@ -141,11 +143,16 @@ def per_report_scores(comparison: Comparison) -> dict[str, dict[str, list[float]
     labels = (f"baseline\n{comparison.baseline_spec.name}", f"candidate\n{comparison.candidate_spec.name}")
     sides = (comparison.baseline, comparison.candidate)
     scores = {
-        name: {label: [getattr(r.scores, name) for r in side.results] for label, side in zip(labels, sides, strict=True)}
+        name: {
+            label: [getattr(r.scores, name) for r in side.results]
+            for label, side in zip(labels, sides, strict=True)
+        }
         for name in ROUGE_TYPES
     }
     for name, pair in comparison.extra.items():
-        scores[name] = {label: [v for v in values if v is not None] for label, values in zip(labels, pair, strict=True)}
+        scores[name] = {
+            label: [v for v in values if v is not None] for label, values in zip(labels, pair, strict=True)
+        }
     return scores
 
 
@@ -238,7 +245,10 @@ def format_markdown(comparison: Comparison) -> str:
     parts = [f"# {comparison.baseline_spec.label} vs {comparison.candidate_spec.label}", ""]
     if base.description:
         parts += [f"Evaluated: {base.description}.", ""]
-    for side, spec, evaluation in (("Baseline", comparison.baseline_spec, base), ("Candidate", comparison.candidate_spec, cand)):
+    for side, spec, evaluation in (
+        ("Baseline", comparison.baseline_spec, base),
+        ("Candidate", comparison.candidate_spec, cand),
+    ):
         parts += [
             f"## {side}: `{spec.label}` ({evaluation.model_id})",
             "",
@@ -250,15 +260,32 @@ def format_markdown(comparison: Comparison) -> str:
     rows: list[list[str]] = [["aggregate", *ROUGE_TYPES, *comparison.extra]]
     extra_means = {name: (_mean(b), _mean(c)) for name, (b, c) in comparison.extra.items()}
     for index, (label, evaluation) in enumerate((("baseline", base), ("candidate", cand))):
-        rows.append([label, *(_cell(evaluation.table.aggregate.get(n)) for n in ROUGE_TYPES),
-                     *(_cell(means[index]) for means in extra_means.values())])
-    rows.append(["delta", *(_cell(d, signed=True) for d in deltas(base.table, cand.table).values()),
-                 *(_cell(_difference(c, b), signed=True) for b, c in extra_means.values())])
+        rows.append(
+            [
+                label,
+                *(_cell(evaluation.table.aggregate.get(n)) for n in ROUGE_TYPES),
+                *(_cell(means[index]) for means in extra_means.values()),
+            ]
+        )
+    rows.append(
+        [
+            "delta",
+            *(_cell(d, signed=True) for d in deltas(base.table, cand.table).values()),
+            *(_cell(_difference(c, b), signed=True) for b, c in extra_means.values()),
+        ]
+    )
     for label, evaluation in (("baseline (abnormal)", base), ("candidate (abnormal)", cand)):
-        rows.append([label, *(_cell(evaluation.abnormal.aggregate.get(n)) for n in ROUGE_TYPES),
-                     *([""] * len(comparison.extra))])
-    rows += [[r.label, *(_cell(getattr(r.scores, n)) for n in ROUGE_TYPES), *([""] * len(comparison.extra))]
-             for r in STUDY_REFERENCE]
+        rows.append(
+            [
+                label,
+                *(_cell(evaluation.abnormal.aggregate.get(n)) for n in ROUGE_TYPES),
+                *([""] * len(comparison.extra)),
+            ]
+        )
+    rows += [
+        [r.label, *(_cell(getattr(r.scores, n)) for n in ROUGE_TYPES), *([""] * len(comparison.extra))]
+        for r in STUDY_REFERENCE
+    ]
     parts += ["## Aggregate ROUGE", "", *_markdown_rows(rows), ""]
     return "\n".join(parts)
 
@@ -275,8 +302,13 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m training.c
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument("--plots", metavar="DIR", help="write box plots DIR/compare.png and .svg")
-    parser.add_argument("--metric", action="append", default=[], metavar="NAME",
-                        help="a registered per-report metric (training.metrics), e.g. observation F1")
+    parser.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a registered per-report metric (training.metrics), e.g. observation F1",
+    )
     args = parser.parse_args(argv)
     try:
         baseline, candidate = parse_engine_spec(args.baseline), parse_engine_spec(args.candidate)

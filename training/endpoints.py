@@ -1,4 +1,4 @@
-"""``deploy`` / ``teardown``: the pre-trained and the fine-tuned model as asynchronous endpoints, for comparison.
+"""``deploy`` / ``teardown``: the pre-trained and the fine-tuned model as async endpoints, for comparison.
 
 Each endpoint is configured as ``template.yaml``'s (Model, EndpointConfig, Endpoint, ScalableTarget, two
 scaling policies and the scale-from-zero alarm): the JumpStart inference container with network isolation,
@@ -122,8 +122,18 @@ def _topic_steps(spec: EndpointSpec) -> tuple[list[Step], str, str]:
             continue
         name = f"{spec.name}-{kind}"
         attributes = {"KmsMasterKeyId": spec.kms_key_id} if spec.kms_key_id else {}
-        steps.append(Step("sns", "create_topic", {"Name": name, "Attributes": attributes}, "sns:topic", name,
-                          "delete_topic", {"TopicArn": f"<{name}>"}, output="TopicArn"))
+        steps.append(
+            Step(
+                "sns",
+                "create_topic",
+                {"Name": name, "Attributes": attributes},
+                "sns:topic",
+                name,
+                "delete_topic",
+                {"TopicArn": f"<{name}>"},
+                output="TopicArn",
+            )
+        )
         arns.append(f"<{name}>")
     return steps, arns[0], arns[1]
 
@@ -145,63 +155,147 @@ def plan_endpoint(spec: EndpointSpec) -> list[Step]:
         "ResourceId": resource_id,
         "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
     }
-    backlog_policy, wake_policy, alarm = f"{name}-backlog-per-instance", f"{name}-scale-from-zero", f"{name}-has-backlog-without-capacity"
+    backlog_policy, wake_policy, alarm = (
+        f"{name}-backlog-per-instance",
+        f"{name}-scale-from-zero",
+        f"{name}-has-backlog-without-capacity",
+    )
     steps += [
-        Step("sagemaker", "create_model", {
-            "ModelName": name,
-            "ExecutionRoleArn": spec.role_arn,
-            "EnableNetworkIsolation": True,
-            "PrimaryContainer": {"Image": spec.image_uri, "ModelDataUrl": spec.model_data_url,
-                                 "Environment": dict(spec.environment)},
-        }, "sagemaker:model", name, "delete_model", {"ModelName": name},
-            probe=("list_models", {"NameContains": name}, "Models", "ModelName")),
-        Step("sagemaker", "create_endpoint_config", {
-            "EndpointConfigName": config,
-            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name,
-                                    "InstanceType": spec.instance_type, "InitialInstanceCount": 1}],
-            "AsyncInferenceConfig": {
-                "OutputConfig": output_config,
-                "ClientConfig": {"MaxConcurrentInvocationsPerInstance": spec.max_concurrent_invocations},
-            },
-        }, "sagemaker:endpoint-config", config, "delete_endpoint_config", {"EndpointConfigName": config},
-            probe=("list_endpoint_configs", {"NameContains": config}, "EndpointConfigs", "EndpointConfigName")),
-        Step("sagemaker", "create_endpoint", {"EndpointName": name, "EndpointConfigName": config},
-             "sagemaker:endpoint", name, "delete_endpoint", {"EndpointName": name},
-             probe=("list_endpoints", {"NameContains": name}, "Endpoints", "EndpointName")),
-        Step("application-autoscaling", "register_scalable_target",
-             {**scaling_target, "MinCapacity": 0, "MaxCapacity": spec.max_instances},
-             "autoscaling:scalable-target", resource_id, "deregister_scalable_target", scaling_target),
-        Step("application-autoscaling", "put_scaling_policy", {
-            **scaling_target,
-            "PolicyName": backlog_policy,
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 5.0, "ScaleInCooldown": 600, "ScaleOutCooldown": 300,
-                "CustomizedMetricSpecification": {
-                    "Namespace": "AWS/SageMaker", "MetricName": "ApproximateBacklogSizePerInstance",
-                    "Statistic": "Average", "Dimensions": [{"Name": "EndpointName", "Value": name}],
+        Step(
+            "sagemaker",
+            "create_model",
+            {
+                "ModelName": name,
+                "ExecutionRoleArn": spec.role_arn,
+                "EnableNetworkIsolation": True,
+                "PrimaryContainer": {
+                    "Image": spec.image_uri,
+                    "ModelDataUrl": spec.model_data_url,
+                    "Environment": dict(spec.environment),
                 },
             },
-        }, "autoscaling:policy", backlog_policy, "delete_scaling_policy", {**scaling_target, "PolicyName": backlog_policy}),
-        Step("application-autoscaling", "put_scaling_policy", {
-            **scaling_target,
-            "PolicyName": wake_policy,
-            "PolicyType": "StepScaling",
-            "StepScalingPolicyConfiguration": {
-                "AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Average", "Cooldown": 300,
-                "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
+            "sagemaker:model",
+            name,
+            "delete_model",
+            {"ModelName": name},
+            probe=("list_models", {"NameContains": name}, "Models", "ModelName"),
+        ),
+        Step(
+            "sagemaker",
+            "create_endpoint_config",
+            {
+                "EndpointConfigName": config,
+                "ProductionVariants": [
+                    {
+                        "VariantName": VARIANT,
+                        "ModelName": name,
+                        "InstanceType": spec.instance_type,
+                        "InitialInstanceCount": 1,
+                    }
+                ],
+                "AsyncInferenceConfig": {
+                    "OutputConfig": output_config,
+                    "ClientConfig": {"MaxConcurrentInvocationsPerInstance": spec.max_concurrent_invocations},
+                },
             },
-        }, "autoscaling:policy", wake_policy, "delete_scaling_policy", {**scaling_target, "PolicyName": wake_policy},
-            output="PolicyARN"),
-        Step("cloudwatch", "put_metric_alarm", {
-            "AlarmName": alarm,
-            "AlarmDescription": "Requests are queued at the endpoint while it has no instance; scale out from zero.",
-            "Namespace": "AWS/SageMaker", "MetricName": "HasBacklogWithoutCapacity",
-            "Dimensions": [{"Name": "EndpointName", "Value": name}],
-            "Statistic": "Average", "Period": 60, "EvaluationPeriods": 2, "DatapointsToAlarm": 2,
-            "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "missing",
-            "AlarmActions": [f"<{wake_policy}>"],
-        }, "cloudwatch:alarm", alarm, "delete_alarms", {"AlarmNames": [alarm]}),
+            "sagemaker:endpoint-config",
+            config,
+            "delete_endpoint_config",
+            {"EndpointConfigName": config},
+            probe=(
+                "list_endpoint_configs",
+                {"NameContains": config},
+                "EndpointConfigs",
+                "EndpointConfigName",
+            ),
+        ),
+        Step(
+            "sagemaker",
+            "create_endpoint",
+            {"EndpointName": name, "EndpointConfigName": config},
+            "sagemaker:endpoint",
+            name,
+            "delete_endpoint",
+            {"EndpointName": name},
+            probe=("list_endpoints", {"NameContains": name}, "Endpoints", "EndpointName"),
+        ),
+        Step(
+            "application-autoscaling",
+            "register_scalable_target",
+            {**scaling_target, "MinCapacity": 0, "MaxCapacity": spec.max_instances},
+            "autoscaling:scalable-target",
+            resource_id,
+            "deregister_scalable_target",
+            scaling_target,
+        ),
+        Step(
+            "application-autoscaling",
+            "put_scaling_policy",
+            {
+                **scaling_target,
+                "PolicyName": backlog_policy,
+                "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "TargetValue": 5.0,
+                    "ScaleInCooldown": 600,
+                    "ScaleOutCooldown": 300,
+                    "CustomizedMetricSpecification": {
+                        "Namespace": "AWS/SageMaker",
+                        "MetricName": "ApproximateBacklogSizePerInstance",
+                        "Statistic": "Average",
+                        "Dimensions": [{"Name": "EndpointName", "Value": name}],
+                    },
+                },
+            },
+            "autoscaling:policy",
+            backlog_policy,
+            "delete_scaling_policy",
+            {**scaling_target, "PolicyName": backlog_policy},
+        ),
+        Step(
+            "application-autoscaling",
+            "put_scaling_policy",
+            {
+                **scaling_target,
+                "PolicyName": wake_policy,
+                "PolicyType": "StepScaling",
+                "StepScalingPolicyConfiguration": {
+                    "AdjustmentType": "ChangeInCapacity",
+                    "MetricAggregationType": "Average",
+                    "Cooldown": 300,
+                    "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
+                },
+            },
+            "autoscaling:policy",
+            wake_policy,
+            "delete_scaling_policy",
+            {**scaling_target, "PolicyName": wake_policy},
+            output="PolicyARN",
+        ),
+        Step(
+            "cloudwatch",
+            "put_metric_alarm",
+            {
+                "AlarmName": alarm,
+                "AlarmDescription": "Requests are queued at the endpoint while it has no instance; "
+                "scale out from zero.",
+                "Namespace": "AWS/SageMaker",
+                "MetricName": "HasBacklogWithoutCapacity",
+                "Dimensions": [{"Name": "EndpointName", "Value": name}],
+                "Statistic": "Average",
+                "Period": 60,
+                "EvaluationPeriods": 2,
+                "DatapointsToAlarm": 2,
+                "Threshold": 1.0,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "missing",
+                "AlarmActions": [f"<{wake_policy}>"],
+            },
+            "cloudwatch:alarm",
+            alarm,
+            "delete_alarms",
+            {"AlarmNames": [alarm]},
+        ),
     ]
     return steps
 
@@ -243,16 +337,22 @@ def deploy(specs: Sequence[EndpointSpec], clients: Clients, record_path: Path) -
             response = getattr(clients(step.service), step.operation)(**_fill(step.request, outputs))
             if step.output is not None:
                 outputs[step.identifier] = str(response[step.output])
-            record["resources"].append({
-                "service": step.service,
-                "resource": step.resource,
-                "identifier": step.identifier,
-                "undo": {"operation": step.undo_operation, "request": _fill(step.undo_request, outputs)},
-                "probe": None if step.probe is None else {
-                    "operation": step.probe[0], "request": dict(step.probe[1]),
-                    "items": step.probe[2], "field": step.probe[3],
-                },
-            })
+            record["resources"].append(
+                {
+                    "service": step.service,
+                    "resource": step.resource,
+                    "identifier": step.identifier,
+                    "undo": {"operation": step.undo_operation, "request": _fill(step.undo_request, outputs)},
+                    "probe": None
+                    if step.probe is None
+                    else {
+                        "operation": step.probe[0],
+                        "request": dict(step.probe[1]),
+                        "items": step.probe[2],
+                        "field": step.probe[3],
+                    },
+                }
+            )
             _save(record_path, record)
     return record
 
@@ -272,7 +372,7 @@ def teardown(record_path: Path, clients: Clients, *, is_not_found: Callable[[Exc
         if probe is None or entry["identifier"] in _listed(service, probe):
             try:
                 getattr(service, undo["operation"])(**undo["request"])
-            except Exception as exc:  # noqa: BLE001 - only "already gone" is tolerated; the rest re-raised
+            except Exception as exc:
                 if not is_not_found(exc):
                     raise
         removed.append(f"{entry['resource']} {entry['identifier']}")
@@ -288,14 +388,19 @@ def _listed(service: Any, probe: Mapping[str, Any]) -> set[str]:
 
 
 def _deploy_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Deploy the pre-trained and the fine-tuned model "
-                                     "as async endpoints configured like template.yaml's.")
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Deploy the pre-trained and the fine-tuned model "
+        "as async endpoints configured like template.yaml's.",
+    )
     parser.add_argument("--name", default="radimpress-compare", help="endpoint name prefix")
     parser.add_argument("--pretrained", metavar="S3URI", help="model.tar.gz of the pre-trained model")
     parser.add_argument("--finetuned", metavar="S3URI", help="model.tar.gz the fine-tuning job wrote")
     parser.add_argument("--image-uri", required=True, help="the JumpStart inference container image")
     parser.add_argument("--role", required=True, help="the endpoints' execution role ARN")
-    parser.add_argument("--output", required=True, help="s3://bucket/prefix for async-out/ and async-failures/")
+    parser.add_argument(
+        "--output", required=True, help="s3://bucket/prefix for async-out/ and async-failures/"
+    )
     parser.add_argument("--kms-key", help="KMS key for async outputs and the created topics")
     parser.add_argument("--success-topic", help="an existing SNS topic ARN (default: one is created)")
     parser.add_argument("--error-topic", help="an existing SNS topic ARN (default: one is created)")
@@ -312,23 +417,40 @@ def _aws_clients() -> Clients:
     return client
 
 
-def deploy_main(argv: Sequence[str] | None = None, *, prog: str = "radimpress-train deploy",
-                clients: Clients | None = None) -> int:
+def deploy_main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = "radimpress-train deploy",
+    clients: Clients | None = None,
+) -> int:
     args = _deploy_parser(prog).parse_args(argv)
-    models = [(kind, url) for kind, url in (("pretrained", args.pretrained), ("finetuned", args.finetuned)) if url]
+    models = [
+        (kind, url) for kind, url in (("pretrained", args.pretrained), ("finetuned", args.finetuned)) if url
+    ]
     try:
         if not models:
             raise ConfigurationError("give --pretrained and/or --finetuned", where="models")
         specs = [
-            EndpointSpec(name=f"{args.name}-{kind}", model_data_url=url, image_uri=args.image_uri,
-                         role_arn=args.role, output_uri=args.output, instance_type=args.instance_type,
-                         max_instances=args.max_instances, kms_key_id=args.kms_key,
-                         success_topic_arn=args.success_topic, error_topic_arn=args.error_topic)
+            EndpointSpec(
+                name=f"{args.name}-{kind}",
+                model_data_url=url,
+                image_uri=args.image_uri,
+                role_arn=args.role,
+                output_uri=args.output,
+                instance_type=args.instance_type,
+                max_instances=args.max_instances,
+                kms_key_id=args.kms_key,
+                success_topic_arn=args.success_topic,
+                error_topic_arn=args.error_topic,
+            )
             for kind, url in models
         ]
         if args.dry_run:
-            calls = [{"service": s.service, "operation": s.operation, "request": s.request}
-                     for spec in specs for s in plan_endpoint(spec)]
+            calls = [
+                {"service": s.service, "operation": s.operation, "request": s.request}
+                for spec in specs
+                for s in plan_endpoint(spec)
+            ]
             print(json.dumps(calls, indent=2, sort_keys=True))
             return 0
         record = deploy(specs, clients or _aws_clients(), Path(args.record))
@@ -342,8 +464,12 @@ def deploy_main(argv: Sequence[str] | None = None, *, prog: str = "radimpress-tr
     return 0
 
 
-def teardown_main(argv: Sequence[str] | None = None, *, prog: str = "radimpress-train teardown",
-                  clients: Clients | None = None) -> int:
+def teardown_main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = "radimpress-train teardown",
+    clients: Clients | None = None,
+) -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Remove exactly what deploy made (its record).")
     parser.add_argument("--record", default="build/deployment.json", help="the record deploy wrote")
     args = parser.parse_args(argv)

@@ -23,14 +23,22 @@ __all__ = ["add_source_arguments", "results_source", "sources_from_arguments"]
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("sources (any mix; read in this order)")
-    group.add_argument("--reports", action="append", default=[], metavar="FILE",
-                       help="reports JSONL or MEDIQA-2021 JSON list")
+    group.add_argument(
+        "--reports",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="reports JSONL or MEDIQA-2021 JSON list",
+    )
     group.add_argument("--mimic", metavar="ZIP", help="mimic-cxr-reports.zip (PhysioNet layout)")
     group.add_argument("--mimic-split", metavar="CSV", help="mimic-cxr-2.0.0-split.csv (study ids)")
     group.add_argument("--indiana-csv", metavar="CSV", help="Kaggle indiana_reports.csv")
     group.add_argument("--indiana-xml", metavar="DIR|TGZ", help="Open-i ecgen-radiology/ (folder or .tgz)")
-    group.add_argument("--from-results", metavar="DIR|S3URI",
-                       help="the results table (local copy or s3://bucket/results/): finalized reports")
+    group.add_argument(
+        "--from-results",
+        metavar="DIR|S3URI",
+        help="the results table (local copy or s3://bucket/results/): finalized reports",
+    )
 
 
 def _existing(path: str, what: str) -> Path:
@@ -74,7 +82,9 @@ def sources_from_arguments(args: argparse.Namespace) -> tuple[list[Source], dict
         raise ConfigurationError("--mimic-split needs --mimic", where="--mimic-split")
     if args.indiana_csv:
         csv_path = _existing(args.indiana_csv, "Indiana CSV")
-        sources.append(Source("indiana-csv", str(csv_path), lambda: iter_indiana_csv(csv_path), _digest(csv_path)))
+        sources.append(
+            Source("indiana-csv", str(csv_path), lambda: iter_indiana_csv(csv_path), _digest(csv_path))
+        )
     if args.indiana_xml:
         xml_path = _existing(args.indiana_xml, "Open-i reports")
         sources.append(Source("indiana-xml", str(xml_path), lambda: iter_openi(xml_path), _digest(xml_path)))

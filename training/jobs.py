@@ -125,7 +125,9 @@ def main(
     sagemaker = client_factory()
     try:
         while True:
-            progress = job_progress(sagemaker.describe_training_job(TrainingJobName=args.job_name), now=clock())
+            progress = job_progress(
+                sagemaker.describe_training_job(TrainingJobName=args.job_name), now=clock()
+            )
             if args.json:
                 print(json.dumps(_as_json(progress), sort_keys=True))
             else:

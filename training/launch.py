@@ -37,9 +37,9 @@ from training.cost import estimate_cost
 
 __all__ = [
     "DEFAULT_HYPERPARAMETERS",
-    "STUDY_METRIC_DEFINITIONS",
     "INSTANCE_TYPE",
     "MODEL_ID",
+    "STUDY_METRIC_DEFINITIONS",
     "FineTuneJob",
     "JumpStartUris",
     "SageMakerClient",

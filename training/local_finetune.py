@@ -73,8 +73,9 @@ def precision(*, cuda: bool, bf16_supported: bool) -> dict[str, bool]:
     return {"bf16": cuda and bf16_supported, "fp16": False, "use_cpu": not cuda}
 
 
-def training_arguments(settings: FinetuneSettings, work_dir: Path, *, cuda: bool, bf16: bool,
-                       has_validation: bool) -> dict[str, Any]:
+def training_arguments(
+    settings: FinetuneSettings, work_dir: Path, *, cuda: bool, bf16: bool, has_validation: bool
+) -> dict[str, Any]:
     """The keyword arguments of ``Seq2SeqTrainingArguments`` for ``settings``."""
     return {
         "output_dir": str(work_dir),
@@ -150,14 +151,17 @@ def run_finetune(checkpoint: Path, data: Path, out: Path, settings: FinetuneSett
     bf16 = cuda and bool(torch.cuda.is_bf16_supported())
     work_dir = out / ".trainer"
     arguments = Seq2SeqTrainingArguments(
-        **training_arguments(settings, work_dir, cuda=cuda, bf16=bf16,
-                             has_validation=validation_samples is not None)
+        **training_arguments(
+            settings, work_dir, cuda=cuda, bf16=bf16, has_validation=validation_samples is not None
+        )
     )
     trainer = Seq2SeqTrainer(
         model=model,
         args=arguments,
         train_dataset=_Encoded(tokenizer, train_samples, settings),
-        eval_dataset=None if validation_samples is None else _Encoded(tokenizer, validation_samples, settings),
+        eval_dataset=None
+        if validation_samples is None
+        else _Encoded(tokenizer, validation_samples, settings),
         data_collator=DataCollatorForSeq2Seq(tokenizer, model=model),
         processing_class=tokenizer,
     )
@@ -193,15 +197,22 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "radimpress-train fin
     parser.add_argument("--max-steps", type=int, default=defaults.max_steps, help="stop after N steps")
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--gradient-accumulation-steps", type=int, default=defaults.gradient_accumulation_steps)
+    parser.add_argument(
+        "--gradient-accumulation-steps", type=int, default=defaults.gradient_accumulation_steps
+    )
     parser.add_argument("--max-input-length", type=int, default=defaults.max_input_length)
     parser.add_argument("--max-target-length", type=int, default=defaults.max_target_length)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(argv)
     settings = FinetuneSettings(
-        epochs=args.epochs, max_steps=args.max_steps, learning_rate=args.learning_rate,
-        batch_size=args.batch_size, gradient_accumulation_steps=args.gradient_accumulation_steps,
-        max_input_length=args.max_input_length, max_target_length=args.max_target_length, seed=args.seed,
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        max_input_length=args.max_input_length,
+        max_target_length=args.max_target_length,
+        seed=args.seed,
     )
     try:
         record = run_finetune(Path(args.checkpoint), Path(args.data), Path(args.out), settings)

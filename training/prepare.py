@@ -43,8 +43,8 @@ from radimpress.datasets.corpus import ReportPair, iter_pairs
 from radimpress.datasets.split import split_pairs
 from radimpress.drafting.prompts import STUDY_PROMPT, build_prompt
 from radimpress.errors import ConfigurationError, RadimpressError
-from training.splitting import VALIDATION_FRACTION, LeakCheck, Prepared, length_stats, split_sourced
 from training.sources.base import SourcedPair, sourced
+from training.splitting import VALIDATION_FRACTION, LeakCheck, Prepared, length_stats, split_sourced
 
 __all__ = [
     "MANIFEST_FILE",
@@ -133,9 +133,7 @@ def build_dataset(
     if duplicates:
         reasons["duplicate_pair"] = reasons.get("duplicate_pair", 0) + duplicates
     total_duplicates = reasons.get("duplicate_pair", 0) + reasons.get("duplicate_study", 0)
-    return Dataset(
-        kept_train, kept_validation, total_duplicates, split, template, dict(read or {}), reasons
-    )
+    return Dataset(kept_train, kept_validation, total_duplicates, split, template, dict(read or {}), reasons)
 
 
 def to_jsonl(pairs: Iterable[ReportPair], template: str = STUDY_PROMPT) -> bytes:
@@ -340,7 +338,10 @@ def argparse_parser(prog: str) -> argparse.ArgumentParser:
         "--validation-fraction", type=float, default=VALIDATION_FRACTION, help="hash split only (0.05)"
     )
     parser.add_argument(
-        "--evaluation", action="append", default=[], metavar="FILE",
+        "--evaluation",
+        action="append",
+        default=[],
+        metavar="FILE",
         help="an evaluation reports file (JSONL/MEDIQA): its studies and findings never train",
     )
     parser.add_argument("--json", action="store_true", help="print the manifest instead of the summary")

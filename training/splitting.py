@@ -77,8 +77,13 @@ class TextStats:
     max: int
 
     def as_json(self) -> dict[str, float | int]:
-        return {"count": self.count, "mean": round(self.mean, 2), "median": self.median,
-                "p95": self.p95, "max": self.max}
+        return {
+            "count": self.count,
+            "mean": round(self.mean, 2),
+            "median": self.median,
+            "p95": self.p95,
+            "max": self.max,
+        }
 
 
 def _stats(lengths: Sequence[int]) -> TextStats:

@@ -34,7 +34,9 @@ KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 def jumpstart(monkeypatch, tmp_path):
     """Moto, local JumpStart metadata, telemetry opted out (and any telemetry call recorded)."""
     config = tmp_path / "sagemaker-config.yaml"
-    config.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n")
+    config.write_text(
+        "SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n"
+    )
     for name, value in {
         "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE": str(METADATA / "manifest"),
         "AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE": str(METADATA / "specs"),
@@ -93,9 +95,14 @@ def test_jumpstart_estimator_sends_the_studys_training_job(jumpstart):
         "VolumeKmsKeyId": KMS,
     }
     assert request["StoppingCondition"]["MaxRuntimeInSeconds"] == 360000
-    assert request["OutputDataConfig"] == {"S3OutputPath": "s3://radimpress-training/models/", "KmsKeyId": KMS}
+    assert request["OutputDataConfig"] == {
+        "S3OutputPath": "s3://radimpress-training/models/",
+        "KmsKeyId": KMS,
+    }
     spec = request["AlgorithmSpecification"]
-    assert spec["TrainingImage"].startswith("763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training")
+    assert spec["TrainingImage"].startswith(
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training"
+    )
     # the study's regexes first, then the model's own from its JumpStart spec (the SDK merges them)
     assert spec["MetricDefinitions"][:3] == [dict(m) for m in STUDY_METRIC_DEFINITIONS]
     assert spec["MetricDefinitions"][3:] == [
@@ -109,7 +116,9 @@ def test_jumpstart_estimator_sends_the_studys_training_job(jumpstart):
     assert hyper["sagemaker_submit_directory"] == (
         f"s3://{CACHE_BUCKET}/source-directory-tarballs/huggingface/transfer_learning/text2text/v1.0.0/sourcedir.tar.gz"
     )
-    channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]}
+    channels = {
+        c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in request["InputDataConfig"]
+    }
     assert channels == {
         "training": "s3://radimpress-training/data/train/",
         "validation": "s3://radimpress-training/data/validation/",
@@ -123,10 +132,18 @@ def test_jumpstart_estimator_sends_the_studys_training_job(jumpstart):
 
 def test_cli_default_route_is_the_sdk(jumpstart, capsys):
     # Given the CLI without the boto3 URIs
-    code = main([
-        "--train", "s3://radimpress-training/data/train/", "--output", "s3://radimpress-training/models/",
-        "--role", jumpstart["role"], "--job-name", "radimpress-flan-t5-xl-2",
-    ])
+    code = main(
+        [
+            "--train",
+            "s3://radimpress-training/data/train/",
+            "--output",
+            "s3://radimpress-training/models/",
+            "--role",
+            jumpstart["role"],
+            "--job-name",
+            "radimpress-flan-t5-xl-2",
+        ]
+    )
     # Then the job is created through the SDK and its name printed
     assert code == 0
     assert capsys.readouterr().out.strip() == "radimpress-flan-t5-xl-2"

@@ -17,10 +17,27 @@ def test_bare_call_lists_every_subcommand(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     # Then each subcommand is listed
-    for name in ("prepare", "upload", "finetune", "status", "deploy", "teardown", "compare", "finetune-local"):
+    for name in (
+        "prepare",
+        "upload",
+        "finetune",
+        "status",
+        "deploy",
+        "teardown",
+        "compare",
+        "finetune-local",
+    ):
         assert f"  {name} " in out
-    assert set(COMMANDS) == {"prepare", "upload", "finetune", "status", "deploy", "teardown", "compare",
-                             "finetune-local"}
+    assert set(COMMANDS) == {
+        "prepare",
+        "upload",
+        "finetune",
+        "status",
+        "deploy",
+        "teardown",
+        "compare",
+        "finetune-local",
+    }
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -51,7 +68,8 @@ def _imports(path: Path) -> set[str]:
 
 def test_only_the_aws_adapter_imports_boto3():
     # Given every module of training/
-    holders = sorted(str(p.relative_to(TRAINING)) for p in TRAINING.rglob("*.py")
-                     if _imports(p) & {"boto3", "botocore"})
+    holders = sorted(
+        str(p.relative_to(TRAINING)) for p in TRAINING.rglob("*.py") if _imports(p) & {"boto3", "botocore"}
+    )
     # Then boto3/botocore appear in training/aws.py only
     assert holders == ["aws.py"]

@@ -194,8 +194,20 @@ def test_markdown_has_the_study_table_for_both_engines_and_the_deltas(files, cap
     # Given the CLI on the tiny corpus
     reports, index = files
     # When it prints Markdown
-    code = main(["--reports", str(reports), "--index", str(index), "--baseline", "retrieval",
-                 "--candidate", "consensus", "--format", "markdown"])
+    code = main(
+        [
+            "--reports",
+            str(reports),
+            "--index",
+            str(index),
+            "--baseline",
+            "retrieval",
+            "--candidate",
+            "consensus",
+            "--format",
+            "markdown",
+        ]
+    )
     out = capsys.readouterr().out
     # Then there are two describe tables (count 3 in every metric), an aggregate table with a signed delta
     assert code == 0
@@ -214,18 +226,26 @@ def test_an_extra_metric_joins_json_markdown_and_plots(files, tmp_path, monkeypa
     monkeypatch.setattr(metrics, "_REGISTRY", {})
     metrics.register_metric("word_overlap", _Overlap)
     reports, index = files
-    comparison = compare(plan_evaluation(reports=reports, index=index), EngineSpec("retrieval", {}),
-                         EngineSpec("consensus", {}), metrics=[metrics.open_metric("word_overlap")])
+    comparison = compare(
+        plan_evaluation(reports=reports, index=index),
+        EngineSpec("retrieval", {}),
+        EngineSpec("consensus", {}),
+        metrics=[metrics.open_metric("word_overlap")],
+    )
     # When rendered
     document = comparison_to_json(comparison)
     scores = per_report_scores(comparison)
     # Then its mean per side and delta are in the JSON, a column in the Markdown, a panel in the plots
-    base, cand = comparison.extra["word_overlap"]
+    base = comparison.extra["word_overlap"][0]
     assert document["metrics"]["word_overlap"]["baseline"] == pytest.approx(
-        sum(v for v in base if v is not None) / len([v for v in base if v is not None]))
+        sum(v for v in base if v is not None) / len([v for v in base if v is not None])
+    )
     assert document["metrics"]["word_overlap"]["delta"] == pytest.approx(
-        document["metrics"]["word_overlap"]["candidate"] - document["metrics"]["word_overlap"]["baseline"])
-    assert "| aggregate | rouge1 | rouge2 | rougeL | rougeLsum | word_overlap |" in format_markdown(comparison)
+        document["metrics"]["word_overlap"]["candidate"] - document["metrics"]["word_overlap"]["baseline"]
+    )
+    assert "| aggregate | rouge1 | rouge2 | rougeL | rougeLsum | word_overlap |" in format_markdown(
+        comparison
+    )
     assert list(scores) == [*ROUGE_TYPES, "word_overlap"]
     with pytest.raises(ConfigurationError, match="unknown metric"):
         metrics.open_metric("observation_f1")
@@ -234,7 +254,16 @@ def test_an_extra_metric_joins_json_markdown_and_plots(files, tmp_path, monkeypa
 def test_plots_are_written_as_png_and_svg_the_same_each_run(files, tmp_path, capsys):
     # Given the CLI with --plots, run twice
     reports, index = files
-    args = ["--reports", str(reports), "--index", str(index), "--baseline", "retrieval", "--candidate", "consensus"]
+    args = [
+        "--reports",
+        str(reports),
+        "--index",
+        str(index),
+        "--baseline",
+        "retrieval",
+        "--candidate",
+        "consensus",
+    ]
     assert main([*args, "--plots", str(tmp_path / "one")]) == 0
     assert main([*args, "--plots", str(tmp_path / "two"), "--json"]) == 0
     # Then a PNG and an SVG were written, the SVG byte-identical across runs, one box per engine per metric

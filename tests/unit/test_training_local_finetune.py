@@ -47,8 +47,12 @@ def test_a_few_steps_write_a_checkpoint_the_engine_and_the_endpoint_contract_ser
     reports.write_text("".join(json.dumps(row) + "\n" for row in iu_rows(24)), encoding="utf-8")
     assert prepare_main(["--reports", str(reports), "--out", str(tmp_path / "data"), "--split", "dev"]) == 0
     # When fine-tuned for 3 steps on the CPU
-    record = run_finetune(base, tmp_path / "data", tmp_path / "ft",
-                          FinetuneSettings(max_steps=3, batch_size=4, learning_rate=1e-2, logging_steps=1))
+    record = run_finetune(
+        base,
+        tmp_path / "data",
+        tmp_path / "ft",
+        FinetuneSettings(max_steps=3, batch_size=4, learning_rate=1e-2, logging_steps=1),
+    )
     # Then the record says what ran, the weights changed, and the engine loads the output as it is
     assert record["steps"] == 3
     assert record["device"] == "cpu" and record["bf16"] is False
@@ -61,9 +65,17 @@ def test_a_few_steps_write_a_checkpoint_the_engine_and_the_endpoint_contract_ser
     assert draft.engine == "flan-t5"
     assert draft.model_id.startswith("seq2seq:ft@")
     # And a JumpStart-style request through the model server's contract answers with the same text
-    body = json.dumps({"text_inputs": build_prompt("Heart size is normal. Lungs are clear."),
-                       "max_length": 80, "num_beams": 10, "num_return_sequences": 1}).encode()
+    body = json.dumps(
+        {
+            "text_inputs": build_prompt("Heart size is normal. Lungs are clear."),
+            "max_length": 80,
+            "num_beams": 10,
+            "num_return_sequences": 1,
+        }
+    ).encode()
     response = json.loads(handle_invocation(body, engine, contract="jumpstart-v1"))
-    assert response == {"generated_texts": engine.complete([build_prompt("Heart size is normal. Lungs are clear.")])[0]}
+    assert response == {
+        "generated_texts": engine.complete([build_prompt("Heart size is normal. Lungs are clear.")])[0]
+    }
     assert draft.text is not None
     assert draft.text.lower().rstrip(".") == response["generated_texts"][0].strip().lower().rstrip(".")

@@ -40,6 +40,12 @@ def _reports(tmp_path: Path, rows=ROWS) -> Path:
     return path
 
 
+def _clean(text: str) -> str:
+    cleaned = clean_section(text)
+    assert cleaned is not None
+    return cleaned
+
+
 def _lines(path: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -97,7 +103,11 @@ def test_manifest_counts_and_hashes_every_file(tmp_path):
     assert manifest["split"] == "all"
     assert manifest["prompt_template"] == STUDY_PROMPT
     assert manifest["sources"] == [
-        {"kind": "reports", "name": "reports.jsonl", "sha256": hashlib.sha256(reports.read_bytes()).hexdigest()}
+        {
+            "kind": "reports",
+            "name": "reports.jsonl",
+            "sha256": hashlib.sha256(reports.read_bytes()).hexdigest(),
+        }
     ]
     assert manifest["words"]["train"]["impression_words"]["max"] == 3  # "No acute disease."
     assert set(manifest["files"]) == {"train/train.jsonl", "train/template.json"}
@@ -188,17 +198,32 @@ def test_prepare_mixes_mimic_indiana_and_drops_evaluation_leaks(tmp_path, capsys
     archive = write_mimic_zip(tmp_path / "mimic-cxr-reports.zip", studies)
     split_csv = write_split_csv(
         tmp_path / "split.csv",
-        [(s, st, "test" if n == 0 else "validate" if n == 1 else "train") for n, (s, st, _) in enumerate(studies)],
+        [
+            (s, st, "test" if n == 0 else "validate" if n == 1 else "train")
+            for n, (s, st, _) in enumerate(studies)
+        ],
     )
     indiana = rows[20:]
     kaggle = write_indiana_csv(tmp_path / "indiana_reports.csv", indiana)
     openi = write_openi(tmp_path / "openi", indiana)
     evaluation = _reports(tmp_path, [indiana[0]])
     # When prepared through the CLI
-    code = main([
-        "--mimic", str(archive), "--mimic-split", str(split_csv), "--indiana-csv", str(kaggle),
-        "--indiana-xml", str(openi), "--evaluation", str(evaluation), "--out", str(tmp_path / "out"),
-    ])
+    code = main(
+        [
+            "--mimic",
+            str(archive),
+            "--mimic-split",
+            str(split_csv),
+            "--indiana-csv",
+            str(kaggle),
+            "--indiana-xml",
+            str(openi),
+            "--evaluation",
+            str(evaluation),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     # Then the same Indiana study read twice counts once, the leak and MIMIC's test study are dropped,
     # MIMIC's validate study validates, and the summary prints counts and word statistics
     assert code == 0
@@ -210,13 +235,18 @@ def test_prepare_mixes_mimic_indiana_and_drops_evaluation_leaks(tmp_path, capsys
     assert counts["dropped"]["held_out_test"] == 1
     assert counts["train"] + counts["validation"] == 40 - sum(counts["dropped"].values())
     validation = _lines(tmp_path / "out/validation/validation.jsonl")
-    assert build_prompt(clean_section(rows[1]["findings"])) in {v["prompt"] for v in validation}
+    assert build_prompt(_clean(rows[1]["findings"])) in {v["prompt"] for v in validation}
     train = _lines(tmp_path / "out/train/train.jsonl")
-    assert build_prompt(clean_section(indiana[0]["findings"])) not in {t["prompt"] for t in train}
+    assert build_prompt(_clean(indiana[0]["findings"])) not in {t["prompt"] for t in train}
     out = capsys.readouterr().out
     assert "read: indiana 20, mimic-cxr 20" in out
     assert "train findings_words" in out
-    assert [s["kind"] for s in manifest["sources"]] == ["mimic-cxr", "indiana-csv", "indiana-xml", "evaluation"]
+    assert [s["kind"] for s in manifest["sources"]] == [
+        "mimic-cxr",
+        "indiana-csv",
+        "indiana-xml",
+        "evaluation",
+    ]
 
 
 def test_prepare_from_a_local_results_table(tmp_path):
@@ -228,22 +258,39 @@ def test_prepare_from_a_local_results_table(tmp_path):
 
     moment = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
-    def record(key, status, findings, patient):
+    def record(key, status, findings, patient) -> ResultRecord:
         return ResultRecord(
-            inference_id=key, report_key=key, accession=key[:2], status=status, patient_key=patient,
-            raw_key="raw/aa/aa", findings=findings, draft="Draft.", reference_impression="Radiologist says.",
-            engine="retrieval", model_id="m", submitted_at=moment, completed_at=moment, latency_ms=3,
+            inference_id=key,
+            report_key=key,
+            accession=key[:2],
+            status=status,
+            patient_key=patient,
+            raw_key="raw/aa/aa",
+            findings=findings,
+            draft="Draft.",
+            reference_impression="Radiologist says.",
+            engine="retrieval",
+            model_id="m",
+            submitted_at=moment,
+            completed_at=moment,
+            latency_ms=3,
         )
 
     folder = tmp_path / "results/dt=2026-11-02"
     folder.mkdir(parents=True)
-    (folder / "b1.parquet").write_bytes(write_results([
-        record("A1-p", "P", "Preliminary findings.", "pk1"),
-        record("A1-f", "F", "Final findings.", "pk1"),
-        record("B2-f", "F", "Other final findings.", "pk2"),
-    ]))
+    (folder / "b1.parquet").write_bytes(
+        write_results(
+            [
+                record("A1-p", "P", "Preliminary findings.", "pk1"),
+                record("A1-f", "F", "Final findings.", "pk1"),
+                record("B2-f", "F", "Other final findings.", "pk2"),
+            ]
+        )
+    )
     # When prepared from it
-    code = main(["--from-results", str(tmp_path / "results"), "--split", "all", "--out", str(tmp_path / "out")])
+    code = main(
+        ["--from-results", str(tmp_path / "results"), "--split", "all", "--out", str(tmp_path / "out")]
+    )
     # Then only the final versions train, with the radiologist's impression
     assert code == 0
     lines = _lines(tmp_path / "out/train/train.jsonl")

@@ -81,8 +81,15 @@ def test_mimic_zip_reads_physionet_layout_with_subject_and_study(tmp_path):
 
 def test_mimic_split_csv_maps_studies_and_rejects_bad_rows(tmp_path):
     # Given a split CSV with one row per image
-    path = write_split_csv(tmp_path / "split.csv", [("1", "50414267", "train"), ("1", "50414267", "train"),
-                                                    ("2", "53189527", "validate"), ("3", "57375967", "test")])
+    path = write_split_csv(
+        tmp_path / "split.csv",
+        [
+            ("1", "50414267", "train"),
+            ("1", "50414267", "train"),
+            ("2", "53189527", "validate"),
+            ("3", "57375967", "test"),
+        ],
+    )
     # When / Then each study has its split
     assert read_split_csv(path) == {"s50414267": "train", "s53189527": "validate", "s57375967": "test"}
     bad = write_split_csv(tmp_path / "bad.csv", [("1", "50414267", "holdout")])
@@ -128,10 +135,20 @@ def test_indiana_csv_without_the_columns_is_rejected(tmp_path):
 def _result(accession: str, status: str, *, minutes: int, impression: str | None = "Normal.", patient="pk1"):
     moment = datetime(2026, 11, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes)
     return ResultRecord(
-        inference_id=f"{accession}-{status}-{minutes}", report_key=f"rk-{accession}-{status}-{minutes}",
-        accession=accession, status=status, patient_key=patient, raw_key="raw/aa/aa",
-        findings=f"Findings of {accession} v{minutes}.", draft="Draft.", reference_impression=impression,
-        engine="retrieval", model_id="m", submitted_at=moment, completed_at=moment, latency_ms=5,
+        inference_id=f"{accession}-{status}-{minutes}",
+        report_key=f"rk-{accession}-{status}-{minutes}",
+        accession=accession,
+        status=status,
+        patient_key=patient,
+        raw_key="raw/aa/aa",
+        findings=f"Findings of {accession} v{minutes}.",
+        draft="Draft.",
+        reference_impression=impression,
+        engine="retrieval",
+        model_id="m",
+        submitted_at=moment,
+        completed_at=moment,
+        latency_ms=5,
     )
 
 

@@ -53,7 +53,10 @@ def test_duplicates_leaks_and_held_out_studies_are_dropped_and_counted():
     prepared = split_sourced(items, evaluation=evaluation, assigned={"s5": "validate", "s6": "test"})
     # Then each drop has its reason; the official assignment wins over the hash
     assert prepared.dropped == {
-        "duplicate_study": 1, "duplicate_pair": 1, "evaluation_leak": 2, "held_out_test": 1,
+        "duplicate_study": 1,
+        "duplicate_pair": 1,
+        "evaluation_leak": 2,
+        "held_out_test": 1,
     }
     assert "s5" in {p.id for p in prepared.validation}
     assert {p.id for p in prepared.train} | {p.id for p in prepared.validation} == {"s1", "s5", "s7"}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 # The Open-i files are a public collection the operator downloaded, parsed without DTDs or external
 # entities (expat's defaults); nothing here reads XML from a network peer.
-from xml.etree import ElementTree  # noqa: S405
+from xml.etree import ElementTree
 
 from radimpress.datasets.corpus import ReportPair
 from radimpress.errors import ConfigurationError
@@ -95,16 +95,17 @@ def _xml_documents(path: Path) -> Iterator[tuple[str, bytes]]:
             yield str(file.relative_to(path)), file.read_bytes()
         return
     try:
-        archive = tarfile.open(path)
+        with tarfile.open(path) as archive:
+            members = sorted(
+                (m for m in archive.getmembers() if m.isfile() and m.name.endswith(".xml")),
+                key=lambda m: m.name,
+            )
+            for member in members:
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    yield member.name, handle.read()
     except (OSError, tarfile.TarError) as exc:
         raise ConfigurationError(f"neither a folder nor a tar archive: {exc}", where=str(path)) from exc
-    with archive:
-        members = sorted((m for m in archive.getmembers() if m.isfile() and m.name.endswith(".xml")),
-                         key=lambda m: m.name)
-        for member in members:
-            handle = archive.extractfile(member)
-            if handle is not None:
-                yield member.name, handle.read()
 
 
 def iter_openi(path: str | Path) -> Iterator[SourcedPair]:

@@ -88,7 +88,9 @@ def iter_mimic(path: str | Path) -> Iterator[SourcedPair]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise ConfigurationError(f"cannot open the MIMIC-CXR reports archive: {exc}", where=str(path)) from exc
+        raise ConfigurationError(
+            f"cannot open the MIMIC-CXR reports archive: {exc}", where=str(path)
+        ) from exc
     with archive:
         members = sorted(
             (ids, info.filename)
@@ -118,6 +120,8 @@ def read_split_csv(path: str | Path) -> dict[str, str]:
     for number, row in enumerate(reader, start=2):
         study, split = (row.get("study_id") or "").strip(), (row.get("split") or "").strip()
         if not study.isdigit() or split not in {"train", "validate", "test"}:
-            raise ConfigurationError("expected a numeric study_id and train/validate/test", where=f"line {number}")
+            raise ConfigurationError(
+                "expected a numeric study_id and train/validate/test", where=f"line {number}"
+            )
         splits[f"s{study}"] = split
     return splits
