@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 N      ?= 2000
 
-.PHONY: help install test lint format typecheck unit demo bench clean
+.PHONY: help install test test-sdk lint format typecheck unit demo bench clean
 
 help:
 	@echo "make demo    run the pipeline end to end on the embedded engine (N=$(N) reports)"
@@ -21,6 +21,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The SageMaker SDK v2 (`[training]`) pins older attrs/packaging/rich than the dev venv: its tests
+# (tests/sdk, JumpStartEstimator on moto) run in a virtualenv of their own.
+SDK_VENV  := .venv-sdk
+SDK_STAMP := $(SDK_VENV)/.installed-stamp
+
+$(SDK_STAMP): pyproject.toml
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[training]' \
+		'moto[s3,sagemaker,iam]>=5.0' 'pytest>=8' 'pyyaml>=6.0'
+	touch $(SDK_STAMP)
+
+test-sdk: $(SDK_STAMP)
+	$(SDK_VENV)/bin/pytest -q tests/sdk
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -30,7 +45,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint test-sdk
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 
 unit: $(STAMP)
@@ -46,4 +61,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam .coverage
+	rm -rf $(VENV) $(SDK_VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam .coverage

@@ -33,11 +33,13 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from radimpress.errors import ConfigurationError, RadimpressError
+from training.cost import estimate_cost
 
 __all__ = [
     "DEFAULT_HYPERPARAMETERS",
     "INSTANCE_TYPE",
     "MODEL_ID",
+    "STUDY_METRIC_DEFINITIONS",
     "FineTuneJob",
     "JumpStartUris",
     "SageMakerClient",
@@ -60,6 +62,16 @@ DEFAULT_HYPERPARAMETERS: Mapping[str, str] = {
     "instruction_tuned": "True",
     "max_input_length": "1024",
 }
+#: What the study's job tracked: JumpStart's FLAN-T5 metric names and regexes over the training log (the
+#: Hugging Face Trainer prints its logs as Python dicts: ``{'loss': 1.23, ..., 'epoch': 0.5}``).
+STUDY_METRIC_DEFINITIONS: tuple[Mapping[str, str], ...] = (
+    {"Name": "huggingface-text2text:train-loss", "Regex": "'loss': ([0-9]+\\.[0-9]+)"},
+    {"Name": "huggingface-text2text:eval-loss", "Regex": "'eval_loss': ([0-9]+\\.[0-9]+)"},
+    {"Name": "huggingface-text2text:epoch", "Regex": "'epoch': ([0-9]+\\.[0-9]+)"},
+)
+VOLUME_SIZE_GB = 300
+MAX_RUNTIME_SECONDS = 360_000
+
 #: The script JumpStart training tarballs run, and the channel JumpStart hands the base model in.
 ENTRY_POINT = "transfer_learning.py"
 MODEL_CHANNEL = "model"
@@ -91,8 +103,11 @@ class FineTuneJob(BaseModel):
     model_version: str = "*"
     instance_type: str = INSTANCE_TYPE
     instance_count: int = Field(default=1, ge=1)
-    volume_size_gb: int = Field(default=256, ge=1)
-    max_runtime_seconds: int = Field(default=2 * 24 * 3600, ge=1, le=28 * 24 * 3600)
+    volume_size_gb: int = Field(default=VOLUME_SIZE_GB, ge=1)
+    max_runtime_seconds: int = Field(default=MAX_RUNTIME_SECONDS, ge=1, le=28 * 24 * 3600)
+    metric_definitions: tuple[dict[str, str], ...] = Field(
+        default_factory=lambda: tuple(dict(m) for m in STUDY_METRIC_DEFINITIONS)
+    )
     hyperparameters: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
     tags: dict[str, str] = Field(default_factory=dict)
 
@@ -173,6 +188,7 @@ def estimator_arguments(job: FineTuneJob) -> dict[str, Any]:
         "volume_size": job.volume_size_gb,
         "max_run": job.max_runtime_seconds,
         "hyperparameters": dict(job.hyperparameters),
+        "metric_definitions": [dict(m) for m in job.metric_definitions],
         "output_path": job.output_uri,
     }
     if job.kms_key_id is not None:
@@ -228,7 +244,11 @@ def create_training_job_request(job: FineTuneJob, uris: JumpStartUris) -> dict[s
     request: dict[str, Any] = {
         "TrainingJobName": job.job_name,
         "RoleArn": job.role_arn,
-        "AlgorithmSpecification": {"TrainingImage": uris.image_uri, "TrainingInputMode": "File"},
+        "AlgorithmSpecification": {
+            "TrainingImage": uris.image_uri,
+            "TrainingInputMode": "File",
+            "MetricDefinitions": [dict(m) for m in job.metric_definitions],
+        },
         # the SageMaker training toolkit in the image downloads and runs the script tarball
         "HyperParameters": {
             **job.hyperparameters,
@@ -260,9 +280,11 @@ def submit_training_job(client: SageMakerClient, request: Mapping[str, Any]) -> 
     return str(response["TrainingJobArn"])
 
 
-def launch_with_sdk(job: FineTuneJob, *, wait: bool = False) -> Any:
-    """Start ``job`` with the SDK's ``JumpStartEstimator``; returns the estimator.
+def launch_with_sdk(job: FineTuneJob, *, wait: bool = False, sagemaker_session: Any = None) -> Any:
+    """Start ``job`` with the SDK's ``JumpStartEstimator`` (SDK v2); returns the estimator.
 
+    The estimator resolves the training image, the training script and the base model from JumpStart's
+    metadata for ``job.model_id``; ``sagemaker_session`` (default: the SDK's own) carries the AWS session.
     Raises :class:`ConfigurationError` when the SDK is not installed.
     """
     try:
@@ -271,11 +293,15 @@ def launch_with_sdk(job: FineTuneJob, *, wait: bool = False) -> Any:
         )
     except ImportError as exc:
         raise ConfigurationError(
-            "the sagemaker SDK is not installed: pip install radimpress[training] "
+            "the sagemaker SDK (v2) is not installed: pip install 'radimpress[training]' "
             "(or launch with --image-uri --source-uri --model-uri, through boto3)",
             where="sagemaker",
         ) from exc
-    estimator = JumpStartEstimator(**estimator_arguments(job))
+    arguments = estimator_arguments(job)
+    if sagemaker_session is not None:
+        arguments["sagemaker_session"] = sagemaker_session
+        arguments["region"] = sagemaker_session.boto_region_name
+    estimator = JumpStartEstimator(**arguments)
     estimator.fit(fit_inputs(job), job_name=job.job_name, wait=wait)
     return estimator
 
@@ -290,8 +316,8 @@ def _key_values(items: Sequence[str], what: str) -> dict[str, str]:
     return result
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.launch", description=__doc__.splitlines()[0])
+def _parser(prog: str = "python -m training.launch") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True, help="S3 prefix of the training channel (train/)")
     parser.add_argument("--validation", help="S3 prefix of the validation channel (validation/)")
     parser.add_argument("--output", required=True, help="S3 prefix for the fine-tuned model")
@@ -300,7 +326,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--job-name", help="default: radimpress-flan-t5-xl-<UTC time>")
     parser.add_argument("--model-version", default="*", help="JumpStart model version (default: latest)")
     parser.add_argument("--instance-type", default=INSTANCE_TYPE)
-    parser.add_argument("--max-runtime", type=int, default=2 * 24 * 3600, help="seconds")
+    parser.add_argument("--max-runtime", type=int, default=MAX_RUNTIME_SECONDS, help="seconds (360000)")
+    parser.add_argument("--volume-size", type=int, default=VOLUME_SIZE_GB, help="GB (300)")
+    parser.add_argument("--price-per-hour", type=float, help="USD per instance-hour for the cost estimate")
+    parser.add_argument("--expected-hours", type=float, help="the run you expect, for the cost estimate")
     parser.add_argument("--hyperparameter", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--image-uri", help="training image (boto3 path, with --source-uri --model-uri)")
@@ -313,10 +342,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None,
     *,
+    prog: str = "python -m training.launch",
     client_factory: Callable[[], SageMakerClient] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     uri_args = (args.image_uri, args.source_uri, args.model_uri)
     try:
         if any(uri_args) and not all(uri_args):
@@ -333,6 +363,7 @@ def main(
             model_version=args.model_version,
             instance_type=args.instance_type,
             max_runtime_seconds=args.max_runtime,
+            volume_size_gb=args.volume_size,
             hyperparameters={**DEFAULT_HYPERPARAMETERS, **_key_values(args.hyperparameter, "hyperparameter")},
             tags=_key_values(args.tag, "tag"),
         )
@@ -345,6 +376,9 @@ def main(
             document: dict[str, Any] = {"job": job_definition(job)}
             if uris is not None:
                 document["create_training_job"] = create_training_job_request(job, uris)
+            document["estimated_cost"] = estimate_cost(
+                job, price_per_hour=args.price_per_hour, expected_hours=args.expected_hours
+            ).as_json()
             print(json.dumps(document, indent=2, sort_keys=True))
             return 0
         if uris is not None:

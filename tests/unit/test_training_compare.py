@@ -175,3 +175,102 @@ def test_two_flan_t5_checkpoints_are_compared_without_the_index(tmp_path, capsys
     assert document["baseline"]["count"] == document["candidate"]["count"] >= 1
     assert document["baseline"]["model_id"] != document["candidate"]["model_id"]
     assert set(document["delta"]) == set(ROUGE_TYPES)
+
+
+class _Overlap:
+    """A stand-in per-report metric for the hook: 1 when draft and reference share a word, else 0;
+    undefined (None) for an empty draft."""
+
+    name = "word_overlap"
+
+    def score(self, drafts, references):
+        return [
+            None if not d.strip() else float(bool(set(d.lower().split()) & set(r.lower().split())))
+            for d, r in zip(drafts, references, strict=True)
+        ]
+
+
+def test_markdown_has_the_study_table_for_both_engines_and_the_deltas(files, capsys):
+    # Given the CLI on the tiny corpus
+    reports, index = files
+    # When it prints Markdown
+    code = main(
+        [
+            "--reports",
+            str(reports),
+            "--index",
+            str(index),
+            "--baseline",
+            "retrieval",
+            "--candidate",
+            "consensus",
+            "--format",
+            "markdown",
+        ]
+    )
+    out = capsys.readouterr().out
+    # Then there are two describe tables (count 3 in every metric), an aggregate table with a signed delta
+    assert code == 0
+    assert out.count("| count | 3 | 3 | 3 | 3 |") == 2
+    assert out.count("|---|---:|---:|---:|---:|") == 3  # two describe tables and the aggregates
+    delta = next(line for line in out.splitlines() if line.startswith("| delta |"))
+    assert all(cell.strip()[0] in "+-" for cell in delta.strip("|").split("|")[1:])
+    assert "| study, fine-tuned, MIMIC-CXR | 0.6040 | 0.4800 | 0.5705 | 0.5708 |" in out
+
+
+def test_an_extra_metric_joins_json_markdown_and_plots(files, tmp_path, monkeypatch):
+    # Given a registered per-report metric (the hook observation F1 will use)
+    from training import metrics
+    from training.compare import format_markdown, per_report_scores
+
+    monkeypatch.setattr(metrics, "_REGISTRY", {})
+    metrics.register_metric("word_overlap", _Overlap)
+    reports, index = files
+    comparison = compare(
+        plan_evaluation(reports=reports, index=index),
+        EngineSpec("retrieval", {}),
+        EngineSpec("consensus", {}),
+        metrics=[metrics.open_metric("word_overlap")],
+    )
+    # When rendered
+    document = comparison_to_json(comparison)
+    scores = per_report_scores(comparison)
+    # Then its mean per side and delta are in the JSON, a column in the Markdown, a panel in the plots
+    base = comparison.extra["word_overlap"][0]
+    assert document["metrics"]["word_overlap"]["baseline"] == pytest.approx(
+        sum(v for v in base if v is not None) / len([v for v in base if v is not None])
+    )
+    assert document["metrics"]["word_overlap"]["delta"] == pytest.approx(
+        document["metrics"]["word_overlap"]["candidate"] - document["metrics"]["word_overlap"]["baseline"]
+    )
+    assert "| aggregate | rouge1 | rouge2 | rougeL | rougeLsum | word_overlap |" in format_markdown(
+        comparison
+    )
+    assert list(scores) == [*ROUGE_TYPES, "word_overlap"]
+    with pytest.raises(ConfigurationError, match="unknown metric"):
+        metrics.open_metric("observation_f1")
+
+
+def test_plots_are_written_as_png_and_svg_the_same_each_run(files, tmp_path, capsys):
+    # Given the CLI with --plots, run twice
+    reports, index = files
+    args = [
+        "--reports",
+        str(reports),
+        "--index",
+        str(index),
+        "--baseline",
+        "retrieval",
+        "--candidate",
+        "consensus",
+    ]
+    assert main([*args, "--plots", str(tmp_path / "one")]) == 0
+    assert main([*args, "--plots", str(tmp_path / "two"), "--json"]) == 0
+    # Then a PNG and an SVG were written, the SVG byte-identical across runs, one box per engine per metric
+    png, svg = tmp_path / "one/compare.png", tmp_path / "one/compare.svg"
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert svg.read_bytes() == (tmp_path / "two/compare.svg").read_bytes()
+    text = svg.read_text()
+    for name in ROUGE_TYPES:
+        assert name in text
+    assert "wrote" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from radimpress.errors import ConfigurationError
 from training.launch import (
     DEFAULT_HYPERPARAMETERS,
+    STUDY_METRIC_DEFINITIONS,
     FineTuneJob,
     JumpStartUris,
     create_training_job_request,
@@ -111,9 +112,10 @@ def test_estimator_arguments_carry_the_job():
         "role": ROLE,
         "instance_type": "ml.p3.16xlarge",
         "instance_count": 1,
-        "volume_size": 256,
-        "max_run": 172800,
+        "volume_size": 300,
+        "max_run": 360000,
         "hyperparameters": dict(DEFAULT_HYPERPARAMETERS),
+        "metric_definitions": [dict(m) for m in STUDY_METRIC_DEFINITIONS],
         "output_path": "s3://radimpress-training/models/",
         "output_kms_key": KMS,
         "volume_kms_key": KMS,
@@ -155,7 +157,7 @@ def test_missing_sdk_says_how_to_install_it(monkeypatch):
     # Given no sagemaker SDK
     monkeypatch.setitem(sys.modules, "sagemaker", None)
     # When / Then launching through it is a configuration error naming the extra
-    with pytest.raises(ConfigurationError, match=r"pip install radimpress\[training\]"):
+    with pytest.raises(ConfigurationError, match=r"pip install 'radimpress\[training\]'"):
         launch_with_sdk(_job())
 
 
@@ -176,7 +178,11 @@ def _expected_request(job: FineTuneJob) -> dict[str, Any]:
     return {
         "TrainingJobName": "radimpress-flan-t5-xl-1",
         "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": URIS.image_uri, "TrainingInputMode": "File"},
+        "AlgorithmSpecification": {
+            "TrainingImage": URIS.image_uri,
+            "TrainingInputMode": "File",
+            "MetricDefinitions": [dict(m) for m in STUDY_METRIC_DEFINITIONS],
+        },
         "HyperParameters": {
             "epoch": "3",
             "instruction_tuned": "True",
@@ -193,10 +199,10 @@ def _expected_request(job: FineTuneJob) -> dict[str, Any]:
         "ResourceConfig": {
             "InstanceType": "ml.p3.16xlarge",
             "InstanceCount": 1,
-            "VolumeSizeInGB": 256,
+            "VolumeSizeInGB": 300,
             "VolumeKmsKeyId": KMS,
         },
-        "StoppingCondition": {"MaxRuntimeInSeconds": 172800},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 360000},
     }
 
 
@@ -257,6 +263,32 @@ def test_cli_dry_run_prints_the_job_and_request_without_aws(capsys):
     assert printed["job"]["hyperparameters"] == {**DEFAULT_HYPERPARAMETERS, "learning_rate": "0.0001"}
     assert printed["job"]["validation_uri"] == "s3://radimpress-training/data/validation/"
     assert printed["create_training_job"]["HyperParameters"]["learning_rate"] == "0.0001"
+    # And the cost: 360,000 s = 100 h of one ml.p3.16xlarge at its recorded list price is the ceiling
+    assert printed["estimated_cost"]["ceiling_hours"] == 100.0
+    assert printed["estimated_cost"]["ceiling_usd"] == round(100 * 28.152, 2)
+    assert printed["estimated_cost"]["expected_usd"] is None
+
+
+def test_metric_regexes_read_the_trainer_log_lines():
+    # Given a line as the Hugging Face Trainer logs it in the job
+    import re
+
+    line = "{'loss': 0.8123, 'learning_rate': 9.5e-05, 'epoch': 1.25} {'eval_loss': 0.7044, 'epoch': 1.25}"
+    # When each study regex is applied
+    found = {m["Name"].split(":")[1]: re.findall(m["Regex"], line) for m in STUDY_METRIC_DEFINITIONS}
+    # Then each tracked metric is read (train loss not confused with eval loss)
+    assert found == {"train-loss": ["0.8123"], "eval-loss": ["0.7044"], "epoch": ["1.25", "1.25"]}
+
+
+def test_cost_estimate_uses_the_given_price_and_hours(capsys):
+    # Given a dry run with a negotiated price and an expected duration
+    code = main([*ARGS, "--price-per-hour", "20", "--expected-hours", "7.5", "--dry-run"])
+    # Then the estimate uses them
+    cost = json.loads(capsys.readouterr().out)["estimated_cost"]
+    assert code == 0
+    assert cost["expected_usd"] == 150.0
+    assert cost["ceiling_usd"] == 2000.0
+    assert cost["price_source"] == "--price-per-hour"
 
 
 def test_cli_launches_through_boto3_when_given_the_uris(capsys):
@@ -299,4 +331,4 @@ def test_cli_without_sdk_or_uris_fails_with_the_install_hint(monkeypatch, capsys
     code = main(ARGS)
     # Then it exits 2 saying how to install the SDK
     assert code == 2
-    assert "pip install radimpress[training]" in capsys.readouterr().err
+    assert "pip install 'radimpress[training]'" in capsys.readouterr().err
