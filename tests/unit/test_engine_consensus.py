@@ -31,6 +31,7 @@ from radimpress.errors import ConfigurationError
 from radimpress.language.normal import is_normal_impression
 from radimpress.language.statements import state
 from radimpress.reading.model import DraftContext
+from radimpress.scoring.observations import observation_summary
 from radimpress.scoring.rouge import score_pair
 
 NORMAL_FINDINGS = (
@@ -365,10 +366,10 @@ def test_the_registry_builds_consensus_by_default(tmp_path: Path) -> None:
 
 
 def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: ConsensusEngine) -> None:
-    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6583 overall, 0.3538
-    abnormal; 1-NN 0.6057 / 0.2610; constant 0.4537 / 0.1250). The overall target (0.60) is asserted as is;
-    the abnormal target (0.40) is not reached, so the abnormal floor is set just under what is measured and
-    above the 1-NN baseline: a regression fails this test."""
+    """ROUGE-L means on the dev split, the index being the train part only (measured: 0.6506 overall, 0.3528
+    abnormal; 1-NN 0.5928 / 0.2525; constant 0.4537 / 0.1250; drafts polished, bench/engine.py). Issue 10's
+    targets (0.66, 0.42) are not reached, so the floors are set just under what is measured and above the
+    1-NN baseline: a regression fails this test."""
     overall: list[float] = []
     abnormal: list[float] = []
     for pair in split.dev:
@@ -378,12 +379,27 @@ def test_quality_on_the_dev_split_stays_above_the_floor(split: Split, engine: Co
         overall.append(score)
         if not is_normal_impression(pair.impression):
             abnormal.append(score)
-    assert statistics.fmean(overall) >= 0.60
+    assert statistics.fmean(overall) >= 0.645
     assert statistics.fmean(abnormal) >= 0.345
 
 
+def test_observation_f1_on_abnormal_studies_beats_retrieval_by_a_tenth(
+    split: Split, engine: ConsensusEngine
+) -> None:
+    # Given the abnormal dev reports, drafted by the engine and by 1-NN retrieval over the same train part
+    abnormal = [p for p in split.dev if not is_normal_impression(p.impression)]
+    nearest = RetrievalEngine((p.findings, p.impression) for p in split.train)
+
+    def f1(drafter: Engine) -> float:
+        pairs = [(drafter.draft(p.findings).text or "", p.impression) for p in abnormal]
+        return observation_summary(pairs).overall.f1
+
+    # Then the observations the radiologist named make it into the draft far more often (0.66 vs 0.40)
+    assert f1(engine) >= f1(nearest) + 0.10
+
+
 @pytest.mark.xfail(
-    strict=True, reason="issue 4 target ROUGE-L >= 0.40 on the abnormal subset: measured 0.3538"
+    strict=True, reason="issue 10 target ROUGE-L >= 0.42 on the abnormal subset: measured 0.3528"
 )
 def test_abnormal_subset_target(split: Split, engine: ConsensusEngine) -> None:
     scores = [
@@ -391,7 +407,7 @@ def test_abnormal_subset_target(split: Split, engine: ConsensusEngine) -> None:
         for p in split.dev
         if not is_normal_impression(p.impression)
     ]
-    assert statistics.fmean(scores) >= 0.40
+    assert statistics.fmean(scores) >= 0.42
 
 
 def test_a_held_out_report_is_explained_without_its_own_words() -> None:

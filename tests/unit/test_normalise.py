@@ -71,3 +71,23 @@ def test_rewrapping_at_any_width_with_any_break_gives_the_same_text(
     # Then reflow reads them the same, and so does the matching key
     assert reflow(wrapped) == reflow(flat)
     assert normalise_findings(reflow(wrapped)) == normalise_findings(reflow(flat))
+
+
+def test_a_word_hyphenated_across_a_break_is_joined_back() -> None:
+    assert reflow("multiple air-\nfilled loops") == "multiple air-filled loops"
+    assert reflow("pleural-\\.br\\parenchymal scarring") == "pleural-parenchymal scarring"
+    # a dash before a new item, or a number range, is not a hyphenated word
+    assert reflow("Heart normal -\nStable lungs") == "Heart normal. Stable lungs"
+    assert reflow("measuring 2-\n3 mm") == "measuring 2- 3 mm"
+
+
+_HYPHENATED = st.sampled_from(["air-filled", "pleural-parenchymal", "reticular-nodular", "well-expanded"])
+
+
+@given(st.lists(st.one_of(_TOKEN, _HYPHENATED), min_size=1, max_size=30), st.integers(8, 60), BREAKS)
+def test_wrapping_that_breaks_hyphenated_words_gives_the_same_text(
+    tokens: list[str], width: int, newline: str
+) -> None:
+    flat = " ".join(tokens)
+    wrapped = newline.join(textwrap.wrap(flat, width=width, break_long_words=False, break_on_hyphens=True))
+    assert reflow(wrapped) == reflow(flat)

@@ -60,7 +60,8 @@ _NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})[.)](?=\s|$)")
 _DOUBLED = re.compile(r"\.\s*\.|,\s*\.|,\s*,|;\s*\.|\.\s*,")
 # a sentence ends at . ? ! unless the period sits in a number ("1.9 cm") or closes a list number
 _SENTENCE_END = re.compile(r"(?<!\d)[.?!](?=\s|$)|(?<=\d)\.(?=\s+[A-Za-z]|$)")
-_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+# words and numbers: "a cardiothoracic ratio of 16.2/24.7." ends on a number, not on "of"
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 _LETTER = re.compile(r"[A-Za-z]")
 _SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:?!])")
 

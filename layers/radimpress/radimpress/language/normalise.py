@@ -9,7 +9,8 @@ and literal ``\\.br\\`` escapes included, into one space. The structure that mat
 written in the text, not in the breaks: numbered items ("1." / "2)") and sub-headers ("LUNGS:") stay where
 they are, and bullet markers ("-", "*", "•") at an item start become sentence ends. The result depends
 only on the words and their punctuation, so re-wrapping a report at any width, with ``\\n``, ``\\r\\n`` or
-``\\.br\\``, leaves everything computed from it unchanged (``tests/unit/test_normalise_properties.py``).
+``\\.br\\``, leaves everything computed from it unchanged; a word hyphenated at a line end ("air-" /
+"filled") is joined back (``tests/unit/test_normalise_properties.py``).
 Engines and the safety flags call it on their inputs; nothing downstream sees a line break.
 
 **Matching key.** :func:`normalise_findings` is how findings are compared with findings: the retrieval
@@ -30,6 +31,8 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _FT_BREAK = re.compile(r"\\\.(?:br|sp(?:\s*\d+)?)\\", re.IGNORECASE)
 # a bullet opening an item: at the start, or after whitespace and before a word
 _BULLET = re.compile(r"(?:^|(?<=\s))[-*\u2022\u00b7](?=\s+\S)")
+# a word hyphenated across a line break ("air-\n filled"): the hyphen is the word's, the break is not
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-[ \t]*(?:\r\n|\r|\n|\\\.br\\)\s*(?=[a-z])")
 _ENDS_SENTENCE = re.compile(r"[.;:!?]\s*$")
 
 
@@ -39,7 +42,7 @@ def reflow(text: str) -> str:
     Bullets at an item start become sentence ends (". " after the previous item, unless it already ends in
     punctuation). Leading and trailing whitespace is dropped.
     """
-    flat = " ".join(_FT_BREAK.sub(" ", text).split())
+    flat = " ".join(_FT_BREAK.sub(" ", _HYPHEN_BREAK.sub("-", text)).split())
     if "-" not in flat and "*" not in flat and "\u2022" not in flat and "\u00b7" not in flat:
         return flat
     items = [item.strip() for item in _BULLET.split(flat)]

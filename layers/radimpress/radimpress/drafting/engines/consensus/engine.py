@@ -48,7 +48,7 @@ from radimpress.drafting.engines.consensus.text import (
 )
 from radimpress.drafting.engines.retrieval import ABSTAIN_EMPTY_FINDINGS, ABSTAIN_NO_SIMILAR_REPORT
 from radimpress.errors import ConfigurationError
-from radimpress.language.fluency import polish
+from radimpress.language.fluency import FluencyKind, fluency_problems, polish
 from radimpress.language.normal import is_normal_impression
 from radimpress.language.normalise import normalise_findings, reflow
 from radimpress.language.statements import sides, split_sentences, state
@@ -450,8 +450,16 @@ class ConsensusEngine:
             return None, ABSTAIN_NO_SIMILAR_REPORT
         if best < self.min_similarity and not any(s.salience >= 0.3 for s in facts.sentences):
             return None, ABSTAIN_LOW_CONFIDENCE
+        fallback: str | None = None
         for candidate in candidates:
             text = self._reground(candidate.text, facts)
-            if text is not None and (polished := polish(text)):
+            if text is None or not (polished := polish(text)):
+                continue
+            # a sentence cut on a function word ("may reside within.", where the IU mask took the noun)
+            # reads broken to a radiologist: the next consistent candidate is drafted instead
+            if not any(p.kind is FluencyKind.CUT_SENTENCE for p in fluency_problems(polished)):
                 return polished, None
+            fallback = fallback or polished
+        if fallback is not None:
+            return fallback, None
         return None, ABSTAIN_NO_CONSISTENT_DRAFT
