@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"errors", "drafting"},
     "scoring": {"errors", "language", "reading", "datasets", "drafting"},
     "transports": {"errors", "observability", "ports", "reading"},
-    "pipeline": CROSS_CUTTING | {"language", "reading", "drafting", "scoring", "transports"},
+    "pipeline": CROSS_CUTTING | {"language", "reading", "datasets", "drafting", "scoring", "transports"},
     "adapters": CROSS_CUTTING | {"pipeline", "transports"},
     # the entry points: anything but each other
     "cli": CROSS_CUTTING

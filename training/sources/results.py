@@ -17,46 +17,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from radimpress.datasets.corpus import ReportPair
 from radimpress.errors import ConfigurationError
+from radimpress.pipeline.feedback import FINAL_STATUS, finalized_reports
 from radimpress.pipeline.records import ResultRecord
 from training.sources.base import SourcedPair
 
 __all__ = ["FINAL_STATUS", "SOURCE", "finalized_pairs", "local_result_files"]
 
 SOURCE = "results"
-FINAL_STATUS = "F"
-
-
-def _is_final(record: ResultRecord) -> bool:
-    return (
-        record.status == FINAL_STATUS
-        and record.reference_impression is not None
-        and bool(record.reference_impression.strip())
-        and bool(record.findings.strip())
-    )
 
 
 def finalized_pairs(records: Iterable[ResultRecord]) -> Iterator[SourcedPair]:
-    """One pair per finalized report, its latest final version; ordered by completion time, then key."""
-    latest: dict[str, ResultRecord] = {}
-    for record in records:
-        if not _is_final(record):
-            continue
-        identity = record.accession or record.report_key
-        kept = latest.get(identity)
-        if kept is None or (record.completed_at, record.report_key) > (kept.completed_at, kept.report_key):
-            latest[identity] = record
-    for record in sorted(latest.values(), key=lambda r: (r.completed_at, r.report_key)):
-        impression = record.reference_impression or ""
-        pair = ReportPair(
-            id=record.report_key,
-            findings=record.findings,
-            impression=impression,
-            procedure_code=record.procedure_code,
-            procedure_text=record.procedure_text,
-        )
-        yield SourcedPair(pair, SOURCE, record.patient_key)
+    """One pair per finalized report, its latest final version; ordered by completion time, then key (the
+    selection the embedded engine's index refresh uses too, :func:`radimpress.pipeline.feedback.
+    finalized_reports`)."""
+    for report in finalized_reports(records):
+        yield SourcedPair(report.pair, SOURCE, report.patient_key)
 
 
 def local_result_files(directory: str | Path) -> Iterator[bytes]:

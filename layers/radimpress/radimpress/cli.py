@@ -67,7 +67,47 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_draft_and_evaluate(commands)
     _add_replay(commands)
     _add_mllp(commands)
+    _add_index(commands)
     return parser
+
+
+def _add_index(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    index = commands.add_parser(
+        "index",
+        help="the embedded engine's index: add the reports radiologists have finalized since",
+        description="Rewrite an index file (reports JSONL) from a base index plus every finalized report "
+        "(status F, with the radiologist's impression; latest final version) in the results table.",
+    )
+    actions = index.add_subparsers(dest="action", required=True, metavar="ACTION")
+    refresh = actions.add_parser("refresh", help="write base + finalized reports to --out, atomically")
+    refresh.add_argument(
+        "--results", required=True, metavar="DIR", help="the results/ tree (Parquet), e.g. a synced copy"
+    )
+    refresh.add_argument("--out", required=True, metavar="FILE", help="the index file the engine watches")
+    refresh.add_argument(
+        "--base", metavar="FILE", help="base reports JSONL (default: the bundled IU reports)"
+    )
+
+
+def _index(args: argparse.Namespace, out: TextIO) -> int:
+    from radimpress.adapters.parquet import read_results  # noqa: PLC0415 - pyarrow only for this command
+    from radimpress.datasets.corpus import load_pairs  # noqa: PLC0415
+    from radimpress.pipeline import feedback  # noqa: PLC0415
+
+    root = Path(args.results)
+    if not root.is_dir():
+        raise ConfigurationError("the results location is not a directory", where=str(root))
+    records = [
+        record for path in sorted(root.rglob("*.parquet")) for record in read_results(path.read_bytes())
+    ]
+    finalized = feedback.finalized_reports(records)
+    base = load_pairs(args.base)
+    written = feedback.write_index(feedback.refreshed_index(base, finalized), args.out)
+    out.write(
+        f"{args.out}: {written:,} reports ({len(base):,} base + {written - len(base):,} finalized of "
+        f"{len(records):,} result rows)\n"
+    )
+    return 0
 
 
 def _add_mllp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -390,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args, sys.stdout)
         if args.command == "replay":
             return _replay(args, sys.stdout)
+        if args.command == "index":
+            return _index(args, sys.stdout)
         if args.command == "mllp":
             return _mllp(args, sys.stdout)
     except ConfigurationError as exc:

@@ -42,10 +42,24 @@ def _retrieval(*, path: str | Path | None = None, exclude_identical_findings: bo
     )
 
 
-def _consensus(*, path: str | Path | None = None, exclude_identical_findings: bool = False) -> Engine:
+def _consensus(
+    *,
+    path: str | Path | None = None,
+    exclude_identical_findings: bool = False,
+    refresh_seconds: float | None = None,
+) -> Engine:
     from radimpress.drafting.engines.consensus.engine import ConsensusEngine  # noqa: PLC0415 - only when built
 
-    return ConsensusEngine.from_path(path, exclude_identical_findings=exclude_identical_findings)
+    def build() -> Engine:
+        return ConsensusEngine.from_path(path, exclude_identical_findings=exclude_identical_findings)
+
+    if refresh_seconds is None:
+        return build()
+    if path is None:
+        raise ConfigurationError("refresh_seconds needs the index file to watch (path)", where="path")
+    from radimpress.drafting.engines.refreshing import RefreshingEngine  # noqa: PLC0415
+
+    return RefreshingEngine(build, path, check_seconds=refresh_seconds)
 
 
 def _flan_t5(
@@ -89,9 +103,11 @@ def build_engine(name: str = DEFAULT_ENGINE, **options: Any) -> Engine:
     """The engine registered as ``name`` (default: ``consensus``), built with ``options``.
 
     ``consensus`` and ``retrieval`` take ``path`` (reports JSONL, default the bundled IU reports) and
-    ``exclude_identical_findings``. ``flan-t5`` takes ``checkpoint`` (a local seq2seq checkpoint
-    directory), ``device``, ``dtype``, ``template``, ``batch_size``, ``threads`` and ``model_id`` (see
-    :meth:`radimpress.drafting.engines.seq2seq.Seq2SeqEngine.from_pretrained`; needs
+    ``exclude_identical_findings``; ``consensus`` also takes ``refresh_seconds``: the engine then watches
+    ``path`` and serves a rebuilt index when the file changes (``radimpress index refresh``, the feedback
+    loop; :mod:`radimpress.drafting.engines.refreshing`). ``flan-t5`` takes ``checkpoint`` (a local seq2seq
+    checkpoint directory), ``device``, ``dtype``, ``template``, ``batch_size``, ``threads`` and ``model_id``
+    (see :meth:`radimpress.drafting.engines.seq2seq.Seq2SeqEngine.from_pretrained`; needs
     ``radimpress[transformers]``). An unknown name or option raises :class:`ConfigurationError`.
     """
     factory = _FACTORIES.get(name)
