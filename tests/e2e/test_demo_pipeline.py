@@ -13,8 +13,8 @@ import pytest
 
 from radimpress.datasets.samplefeed.feed import FeedItem, iter_feed
 from radimpress.datasets.samplefeed.reports import load_reports
+from radimpress.local.cfn_yaml import load_template
 from radimpress.local.demo import DemoOptions, DemoReport, format_report, run_demo
-from radimpress.local.template import load_template
 from radimpress.pipeline.records import raw_key
 
 pytestmark = pytest.mark.slow

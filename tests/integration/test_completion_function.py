@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 from radimpress.adapters import _aws
 from radimpress.adapters.parquet import RESULT_SCHEMA, read_results
 from radimpress.drafting.engines.contract import render_response
-from radimpress.local.template import load_template
+from radimpress.local.cfn_yaml import load_template
 from radimpress.pipeline.records import ErrorRecord, SubmissionRecord, report_key
 from radimpress.scoring.rouge import score_pair
 from tests.conftest import EVENTS_DIR, load_event

@@ -9,17 +9,13 @@ from typing import Any
 import pytest
 
 from radimpress.errors import ConfigurationError
+from radimpress.local.cfn_yaml import load_template
 from radimpress.local.moto_server import ACCOUNT_ID, DEFAULT_REGION
-from radimpress.local.resources import (
-    CREATED_TYPES,
-    STAND_INS,
-    _encryption_rule,
-    _lifecycle_rule,
-    generated_name,
-    local_parameters,
-    plan,
-)
-from radimpress.local.template import load_template, resolve
+from radimpress.local.resolve import resolve
+from radimpress.local.resources.create import local_parameters, plan
+from radimpress.local.resources.in_moto import CREATED_TYPES, _encryption_rule, _lifecycle_rule
+from radimpress.local.resources.local_stack import generated_name
+from radimpress.local.resources.stand_ins import STAND_INS
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 

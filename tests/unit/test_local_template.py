@@ -1,5 +1,6 @@
-"""radimpress.local.template: short forms read as long forms, and the resolver the demo builds its resources
-with, checked against the real template.yaml and against small templates for each intrinsic function."""
+"""radimpress.local.cfn_yaml and radimpress.local.resolve: short forms read as long forms, and the resolver
+the demo builds its resources with, checked against the real template.yaml and against small templates for
+each intrinsic function."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 import yaml
 
 from radimpress.errors import ConfigurationError
-from radimpress.local.template import ResolvedTemplate, TemplateLoader, Unresolved, load_template, resolve
+from radimpress.local.cfn_yaml import TemplateLoader, load_template
+from radimpress.local.resolve import ResolvedTemplate, Unresolved, resolve
 from tests.unit.test_template import HTTPS_ENTRY, HTTPS_INPUTS
 
 REPO = Path(__file__).resolve().parents[2]

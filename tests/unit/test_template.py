@@ -20,7 +20,8 @@ import pytest
 from cfnlint.api import ManualArgs, lint, lint_file
 
 from radimpress.config import CompletionSettings, HttpsIntakeSettings, IngestSettings, NightlySettings
-from radimpress.local.template import load_template, resolve
+from radimpress.local.cfn_yaml import load_template
+from radimpress.local.resolve import resolve
 from radimpress.pipeline.records import RESULT_FIELDS, ErrorRecord
 
 REPO = Path(__file__).resolve().parents[2]

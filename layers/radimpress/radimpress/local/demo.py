@@ -181,7 +181,8 @@ def _run(
     options: DemoOptions, items: list[Any], workdir: Path, log_path: Path | None, terminal: TextIO
 ) -> DemoReport:
     from radimpress.local.query import connect, run_sql_file  # noqa: PLC0415 - duckdb and boto3 only here
-    from radimpress.local.runtime import LocalRuntime, RuntimeOptions  # noqa: PLC0415
+    from radimpress.local.runtime import LocalRuntime  # noqa: PLC0415
+    from radimpress.local.runtime_options import RuntimeOptions  # noqa: PLC0415
 
     runtime_options = RuntimeOptions(
         workdir=workdir,
@@ -379,7 +380,7 @@ def format_report(report: DemoReport) -> str:
         f"radimpress demo: {report.count:,} report messages from the IU sample feed (seed {report.seed}), "
         "the whole pipeline on one machine",
         f"stack             template.yaml: {report.created} resources created in moto, "
-        f"{report.stood_in} stood in for (radimpress.local.resources.STAND_INS)",
+        f"{report.stood_in} stood in for (radimpress.local.resources.stand_ins.STAND_INS)",
     ]
     for adjustment in report.adjustments:
         lines.append(

@@ -13,34 +13,27 @@
 Starting it: moto in its own process (:mod:`radimpress.local.moto_server`), every template resource created
 or stood in for (:mod:`radimpress.local.resources`), boto3 pointed at moto and the SageMaker runtime client at
 the local endpoint (:mod:`radimpress.local.endpoint`, serving the embedded engine), each function's handler
-loaded from ``functions/<dir>/app.py`` with the environment the template gives it, and one
-:class:`~radimpress.local.poller.SqsPoller` thread per SQS event of the template and concurrent execution
-(:attr:`RuntimeOptions.concurrency`), and one loopback :class:`~radimpress.local.api.LocalRestApi` per REST
-API of the template, routing its Api events to their handlers. Each execution imports the handler module
+loaded from ``functions/<dir>/app.py`` (:mod:`radimpress.local.handlers`) with the environment the template
+gives it, and one :class:`~radimpress.local.poller.SqsPoller` thread per SQS event of the template and
+concurrent execution (:attr:`~radimpress.local.runtime_options.RuntimeOptions.concurrency`), and one loopback
+:class:`~radimpress.local.api.LocalRestApi` per REST API of the template, routing its Api events to their
+handlers. Each execution imports the handler module
 afresh, so module-level state (Powertools' ``BatchProcessor``, settings, the idempotency guard) is its own,
 as in a Lambda execution environment; what the handlers import from ``radimpress`` (the Powertools logger
 and metrics of ``radimpress.observability``, the adapters' boto3 clients) is one copy for all of them, as
 it could not be in Lambda. The process environment is restored on exit.
-
-For speed the runtime may shorten two settings, and :attr:`LocalRuntime.adjustments` says which: the
-queues' ``VisibilityTimeout`` (a failed record reappears after seconds, not minutes) and the event sources'
-``MaximumBatchingWindowInSeconds`` (the last partial batch is not held for the full window).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import os
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -53,84 +46,22 @@ from radimpress.drafting.prompts import STUDY_PROMPT
 from radimpress.errors import ConfigurationError
 from radimpress.local.api import LocalRestApi, Route
 from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
+from radimpress.local.handlers import load_handler, reset_adapter_clients
 from radimpress.local.moto_server import MotoServer, client_environment
 from radimpress.local.moto_server import start as start_moto
 from radimpress.local.poller import EventSource, FunctionSpec, Handler, PollerStats, SqsPoller
 from radimpress.local.producer import Producer, Sent
 from radimpress.local.query import GlueTable
-from radimpress.local.resources import LocalStack, create_stack
+from radimpress.local.resources.create import create_stack
+from radimpress.local.resources.local_stack import LocalStack
+from radimpress.local.runtime_options import Adjustment, RuntimeOptions, repository_root
 from radimpress.local.scheduler import ScheduledRun, invoke_scheduled, schedule_event
 
-__all__ = ["LocalRuntime", "RuntimeOptions", "repository_root"]
+__all__ = ["LocalRuntime"]
 
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 _SETTLE_POLL = 0.25
 _instances = itertools.count(1)
-
-
-def repository_root(start: Path | None = None) -> Path:
-    """The directory holding ``template.yaml`` at or above ``start`` (default: the cwd, then this file)."""
-    anchors = [start.resolve()] if start else [Path.cwd().resolve(), Path(__file__).resolve()]
-    for anchor in anchors:
-        for directory in (anchor, *anchor.parents):
-            if (directory / "template.yaml").is_file() and (directory / "functions").is_dir():
-                return directory
-    raise ConfigurationError("no template.yaml with a functions/ folder above the working directory")
-
-
-@dataclass
-class RuntimeOptions:
-    """How to start the local pipeline."""
-
-    workdir: Path
-    root: Path | None = None  # the repository (template.yaml, functions/); found from the cwd by default
-    #: template parameter overrides (on top of the local placeholders for the model image and artifact)
-    parameters: dict[str, str] = field(default_factory=dict)
-    #: shorten every queue's VisibilityTimeout to this many seconds (None: the template's)
-    visibility_timeout: int | None = None
-    #: shorten every SQS event's MaximumBatchingWindowInSeconds to this (None: the template's)
-    batching_window: float | None = None
-    engine: Engine | None = None  # default: build_engine(), leave-one-out (the feed is IU reports)
-    #: claim-check threshold of the producer (bytes of body); SQS's limit by default
-    claim_check_over: int = 256 * 1024
-    max_queued: int = 50
-    #: every n-th payload of :meth:`LocalRuntime.send` goes to the HTTPS entry point, when the template has
-    #: one (0: all through SQS)
-    https_every: int = 0
-    #: concurrent executions per SQS event source: each its own handler module instance (own module state,
-    #: as a Lambda execution environment has) and its own poller thread
-    concurrency: int = 2
-    moto_log: Path | None = None
-
-
-@dataclass
-class Adjustment:
-    """A setting the runtime changed from the template's value, for speed; printed by the demo."""
-
-    what: str
-    template_value: str
-    local_value: str
-
-
-def _load_handler(code_dir: Path, handler: str, name: str) -> tuple[ModuleType, Handler]:
-    """Import ``<code_dir>/<module>.py`` under a unique module name (its own module state, as a Lambda
-    execution environment has) and return the module and its handler function."""
-    module_name, _, function_name = handler.rpartition(".")
-    path = code_dir / f"{module_name.replace('.', '/')}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ConfigurationError("handler module not found", where=str(path))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # as any import does: pydantic resolves the handler's annotations through it
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    function = getattr(module, function_name, None)
-    if not callable(function):
-        raise ConfigurationError(f"no callable {function_name}", where=str(path))
-    return module, function
 
 
 class LocalRuntime:
@@ -227,7 +158,7 @@ class LocalRuntime:
             os.environ.clear()
             os.environ.update(self._saved_environment)
             self._saved_environment = None
-        _reset_adapter_clients()
+        reset_adapter_clients()
 
     # ------------------------------------------------------------------ AWS clients
 
@@ -338,7 +269,7 @@ class LocalRuntime:
         if self.endpoint is None:
             raise RuntimeError("the endpoint must start before the functions")
         os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = self.endpoint.url
-        _reset_adapter_clients()
+        reset_adapter_clients()
         environments = {
             resource.logical_id: self._function_environment(resource.logical_id)
             for resource in stack.resolved.enabled()
@@ -362,7 +293,7 @@ class LocalRuntime:
             for instance in range(1, (max(1, self.options.concurrency) if events else 1) + 1):
                 os.environ.update(environment)  # the handler reads its settings at import, as at a cold start
                 try:
-                    _module, handler = _load_handler(
+                    _module, handler = load_handler(
                         code_dir,
                         str(properties["Handler"]),
                         f"_radimpress_local_{self.instance}_{logical_id}_{instance}",
@@ -605,10 +536,3 @@ class LocalRuntime:
                 return messages
             seen.update(m["MessageId"] for m in fresh)
             messages.extend(fresh)
-
-
-def _reset_adapter_clients() -> None:
-    """Forget the production adapters' cached boto3 clients (made for another endpoint, e.g. by a test)."""
-    from radimpress.adapters import _aws  # noqa: PLC0415 - boto3 only once the runtime runs
-
-    _aws.reset_clients()

@@ -1,4 +1,4 @@
-"""``template.yaml`` as data: a YAML loader for CloudFormation's short forms, and a small resolver.
+"""``template.yaml`` resolved: a small resolver of CloudFormation's intrinsic functions and conditions.
 
 The local runtime creates every resource from the template itself, with the same properties and the same
 function environments a deployment gets, so the two cannot drift::
@@ -34,48 +34,18 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from radimpress.errors import ConfigurationError
+from radimpress.local.cfn_yaml import SHORT_FORMS
 
 __all__ = [
     "ResolvedResource",
     "ResolvedTemplate",
-    "TemplateLoader",
     "Unresolved",
-    "load_template",
     "resolve",
 ]
 
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-#: Short-form tags and the long-form key each becomes.
-_SHORT_FORMS: Final = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}"
-        for name in (
-            "Sub",
-            "GetAtt",
-            "If",
-            "Equals",
-            "Not",
-            "And",
-            "Or",
-            "Join",
-            "Select",
-            "Split",
-            "FindInMap",
-            "ImportValue",
-            "Base64",
-            "GetAZs",
-            "Cidr",
-        )
-    },
-}
 _SERVERLESS_GLOBALS: Final = {
     "AWS::Serverless::Function": "Function",
     "AWS::Serverless::Api": "Api",
@@ -87,51 +57,6 @@ _SERVERLESS_GLOBALS: Final = {
 _FUNCTION_TYPES: Final = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _NO_VALUE = "AWS::NoValue"
-
-
-class TemplateLoader(yaml.SafeLoader):
-    """A safe YAML loader that reads ``!Ref X`` as ``{"Ref": "X"}``, ``!GetAtt A.B`` as
-    ``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub ...`` as ``{"Fn::Sub": ...}`` and so on for every short form.
-
-    Dates stay strings (CloudFormation reads ``2010-09-09`` or ``2020-01-01,NOW`` as text, not as dates).
-    """
-
-    # PyYAML looks resolvers up on the class; this copy leaves SafeLoader's own untouched.
-    yaml_implicit_resolvers = {  # noqa: RUF012
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-def _short_form(key: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        value: Any
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-            if key == "Fn::GetAtt":
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        elif isinstance(node, yaml.MappingNode):
-            value = loader.construct_mapping(node, deep=True)
-        else:  # pragma: no cover - yaml has no other node kinds
-            raise ConfigurationError(f"unexpected YAML node for !{key}", where=str(node.start_mark))
-        return {key: value}
-
-    return construct
-
-
-for _tag, _key in _SHORT_FORMS.items():
-    TemplateLoader.add_constructor(f"!{_tag}", _short_form(_key))
-
-
-def load_template(path: str | Path) -> dict[str, Any]:
-    """The template at ``path`` as plain data, every short form in its long form."""
-    text = Path(path).read_text(encoding="utf-8")
-    document = yaml.load(text, Loader=TemplateLoader)  # noqa: S506 - TemplateLoader is a SafeLoader
-    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
-        raise ConfigurationError("not a CloudFormation template: no Resources mapping", where=str(path))
-    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,7 +485,7 @@ def _check_parameter(name: str, declaration: Mapping[str, Any], text: str) -> No
 
 
 def _is_intrinsic(node: Any) -> bool:
-    return isinstance(node, dict) and len(node) == 1 and next(iter(node)) in ("Ref", *_SHORT_FORMS.values())
+    return isinstance(node, dict) and len(node) == 1 and next(iter(node)) in ("Ref", *SHORT_FORMS.values())
 
 
 def _merge_globals(global_value: Any, local_value: Any) -> Any:
