@@ -248,7 +248,21 @@ def test_an_extra_metric_joins_json_markdown_and_plots(files, tmp_path, monkeypa
     )
     assert list(scores) == [*ROUGE_TYPES, "word_overlap"]
     with pytest.raises(ConfigurationError, match="unknown metric"):
-        metrics.open_metric("observation_f1")
+        metrics.open_metric("no_such_metric")
+
+
+def test_observation_f1_is_registered_and_scores_each_pair():
+    # Given the registered observation F1, When two drafts are scored against their references
+    from training import metrics
+
+    metric = metrics.open_metric("observation_f1")
+    scores = metric.score(
+        ["Small left pleural effusion.", "No acute disease."],
+        ["Small left effusion.", "Small right pneumothorax."],
+    )
+    # Then the effusion agrees and the missed pneumothorax does not
+    assert scores == [1.0, 0.0]
+    assert "observation_f1" in metrics.metric_names()
 
 
 def test_plots_are_written_as_png_and_svg_the_same_each_run(files, tmp_path, capsys):
