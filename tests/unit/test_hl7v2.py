@@ -100,6 +100,20 @@ FIXTURES: dict[str, dict[str, object]] = {
         "findings": "appendix is dilated to 11 mm",
         "impression": "Acute uncomplicated appendicitis.",
     },
+    "oru_r01_hl7_ch7_cwe_imp.hl7": {
+        "version": "2.5.1",
+        "accession": "ACC70001",
+        "procedure_code": "71020",
+        "interpreter": "DR KAI TESTRAD",
+        "findings": "rounded opacity about 2 cm across lies in the posterior basal segment",
+        "impression": "Rounded opacity in the left lower lobe",
+    },
+    "oru_r01_tx_inline_headers.hl7": {
+        "accession": "ACC70002",
+        "status": "F",
+        "findings": "Patchy consolidation in the right lower lobe.",
+        "impression": "Right lower lobe consolidation",
+    },
     "oru_r01_repetitions.hl7": {
         "version": "2.6.1",
         "accession": "ACC10004",
@@ -561,6 +575,13 @@ def test_nte_after_obx_belongs_to_that_observation(captured_blocks: list[list[Te
         ("&ADT", "addendum"),
         ("&TCM", "other"),
         ("&REC", "other"),
+        ("71020&IMP^Radiologist's Impression^C4", "impression"),
+        ("71020&REC^Radiologist's Recommendation^C4", "other"),
+        ("71020&GDT^Radiologist's Description^C4", None),  # the body: no section of its own
+        ("19005-8&IMP^Impression^LN", "impression"),  # the LOINC code before its suffix
+        ("18782-3&GDT^Findings^LN", "findings"),
+        ("18748-4&GDT^Diagnostic imaging report^LN", None),
+        ("121072&IMP^Impressions^DCM", "impression"),
         ("GDT", None),
         ("IMP", "impression"),
         ("FIND^FINDINGS^L", "findings"),

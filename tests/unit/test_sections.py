@@ -39,6 +39,10 @@ def test_every_fixture_shape_is_there() -> None:
         "organ_subheaders",
         "tech_comment_recommendation",
         "conclusion",
+        "inline_history_findings_conclusions",
+        "inline_caps_no_colon",
+        "inline_title_case_wrapped",
+        "inline_label_words_in_prose",
     }
 
 

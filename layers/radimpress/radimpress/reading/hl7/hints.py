@@ -3,17 +3,28 @@
 LOINC radiology section codes, their DICOM (DCM) counterparts, the local code tokens of common RIS and
 keywords in the code's text each name a section; a code that names none, or more than one, leaves the
 section to the text's own headers. Resolved once per distinct raw identifier (cached).
+
+A code that names no section but is the general description suffix (``&GDT``, HL7 v2 chapter 7's
+observation identifier suffixes, beside ``&IMP`` and ``&REC``) marks its text as the report *body*
+(:data:`BODY`): it does not continue the section of the observation before it (chapter 7's own chest X-ray
+example sends the ``&IMP`` values first, then the ``&GDT`` description) and, under no header of its own, it
+is the findings.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final, Literal
 
 from radimpress.reading.hl7.escapes import DEFAULT_DELIMITERS, Delimiters
 from radimpress.reading.model import SectionName
 
-__all__ = ["hint", "section_hint"]
+__all__ = ["BODY", "Hint", "hint", "section_hint"]
+
+#: The hint of a general description (``&GDT``): the report body, whose own headers decide its sections.
+BODY: Final = "body"
+Hint = SectionName | Literal["body"] | None
 
 
 # LOINC radiology report section codes (the LOINC side of DICOM CID 7001 headings) and their DICOM
@@ -60,7 +71,7 @@ _DCM_HINTS: dict[str, SectionName | None] = {
     "121078": "addendum",
 }
 # Local suffix / code tokens (IDX-, Centricity-, Meditech-style "&GDT", "&IMP", ...). GDT ("general
-# description text") is in many systems the whole report body, so it gives no hint by itself.
+# description text") is in many systems the whole report body, so it names no section: it is `BODY`.
 _TOKEN_HINTS: dict[str, SectionName] = {
     "IMP": "impression",
     "IMPR": "impression",
@@ -87,15 +98,21 @@ _NON_WORD = re.compile(r"[^A-Z0-9]+")
 
 
 @lru_cache(maxsize=4096)
-def hint(raw: str, component: str, subcomponent: str) -> SectionName | None:
+def hint(raw: str, component: str, subcomponent: str) -> Hint:
     comps = raw.split(component)
     code, alt_code = comps[0], comps[3] if len(comps) > 3 else ""
-    for candidate in (code, alt_code):
+    candidates: tuple[str, ...] = (code, alt_code)
+    if subcomponent in code or subcomponent in alt_code:
+        # "<code>&IMP": the code before its suffix still names the section. A whole-report code
+        # ("18748-4&GDT") names none: its suffix decides below.
+        bases = tuple(c.split(subcomponent, 1)[0] for c in candidates if subcomponent in c)
+        candidates = (*candidates, *(b for b in bases if _LOINC_HINTS.get(b) or _DCM_HINTS.get(b)))
+    for candidate in candidates:
         if candidate in _LOINC_HINTS:
             return _LOINC_HINTS[candidate]
     systems = {c.strip().upper() for c in comps[2:3] + comps[5:6]}
     if "DCM" in systems:
-        for candidate in (code, alt_code):
+        for candidate in candidates:
             if candidate in _DCM_HINTS:
                 return _DCM_HINTS[candidate]
     upper = raw.upper()
@@ -107,9 +124,12 @@ def hint(raw: str, component: str, subcomponent: str) -> SectionName | None:
     keyword_hits = {section for pattern, section in _KEYWORD_HINTS if pattern.search(words)}
     if len(keyword_hits) == 1:
         return keyword_hits.pop()
-    return None  # body text (GDT, 18748-4), combined ("FINDINGS AND IMPRESSION") or unknown: text decides
+    if any(token.strip() == "GDT" for token in tokens):
+        return BODY
+    return None  # the whole report (18748-4), combined ("FINDINGS AND IMPRESSION") or unknown: text decides
 
 
 def section_hint(observation_id: str, delimiters: Delimiters = DEFAULT_DELIMITERS) -> SectionName | None:
     """The section an OBX-3 observation identifier codes, or None to let the text headers decide."""
-    return hint(observation_id, delimiters.component, delimiters.subcomponent)
+    found = hint(observation_id, delimiters.component, delimiters.subcomponent)
+    return None if found == BODY else found

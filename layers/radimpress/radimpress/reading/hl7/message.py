@@ -22,10 +22,11 @@ from radimpress.reading.hl7.fields import coded_text, field, leaf, person
 from radimpress.reading.hl7.fields import component as _component  # `_read` has a local component
 from radimpress.reading.hl7.header import header as _header  # `_read` has a local header
 from radimpress.reading.hl7.header import prepare
+from radimpress.reading.hl7.hints import BODY, Hint
 from radimpress.reading.hl7.hints import hint as _hint  # `_read` has a local hint
 from radimpress.reading.hl7.segments import all_segments, segments
-from radimpress.reading.model import Report, SectionName, TextBlock
-from radimpress.reading.sections.split import split_sections
+from radimpress.reading.model import Report, TextBlock
+from radimpress.reading.sections.split import BodyBlock, split_sections
 
 __all__ = ["MAX_REPORT_TEXT_CHARS", "SUPPORTED_MESSAGE_TYPES", "parse_message"]
 
@@ -120,7 +121,7 @@ def _read(
 
     blocks: list[TextBlock] = []
     lines: list[str] = []
-    hint: SectionName | None = None
+    hint: Hint = None
     after_obx = False
     text_chars = 0
     pid: str | None = None
@@ -132,7 +133,7 @@ def _read(
     last_status = ""
     need_obx_status = True  # OBX-11 counts only when the first OBR has no OBR-25
     last_observation: str | None = None
-    obx_hint: SectionName | None = None
+    obx_hint: Hint = None
     last_rest: str | None = None  # the fields after OBX-5 of the last common OBX, whose OBX-11 is done
 
     def flush() -> None:
@@ -141,7 +142,7 @@ def _read(
             if "\r" in text:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             if text.strip():
-                blocks.append(TextBlock(text, hint))
+                blocks.append(BodyBlock(text) if hint == BODY else TextBlock(text, hint))
             lines.clear()
 
     for segment in segments[1:]:
@@ -219,7 +220,7 @@ def _read(
                     f"report text exceeds {MAX_REPORT_TEXT_CHARS} characters", where="NTE-3"
                 )
             # A note after an OBX comments on that observation: same section. After OBR it is free text.
-            nte_hint = hint if after_obx else None
+            nte_hint: Hint = hint if after_obx else None
             if nte_hint != hint:
                 flush()
                 hint = nte_hint

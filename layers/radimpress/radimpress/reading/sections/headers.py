@@ -53,6 +53,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from radimpress.reading.sections.inline import inline_headers
 from radimpress.reading.sections.vocabulary import BANNERS, LABELS, TRAILERS, Kind, TrailerSuffix
 
 __all__ = ["END", "FINAL", "HEADER", "LINE", "Event", "scan"]
@@ -261,6 +262,7 @@ Event = tuple[int, int, int, Kind | None, bool, str]
 def scan(text: str) -> list[Event]:
     """The headers, trailers, banners and rule lines of ``text`` (which starts with ``\\n``), in order."""
     events: list[Event] = []
+    set_off: set[Kind | None] = set()  # the kinds of strong headers set off by a colon, dash or own line
     for match in _LINE_SCAN.finditer(text):
         first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
         if first is not None:
@@ -278,6 +280,8 @@ def scan(text: str) -> list[Event]:
                     )
                 ):
                     events.append((match.start(1), match.end(), HEADER, info[0], info[1], first))
+                    if gap is None and info[1]:
+                        set_off.add(info[0])
                 continue
             role = _FIRST_WORDS.get(word, 0)
             if role & _STARTS_LINE or (not role and word.startswith(_OPEN_TRAILER_WORDS)):
@@ -317,6 +321,8 @@ def scan(text: str) -> list[Event]:
             elif not (label.isupper() and ("\t" in gap or len(gap) > 1 or not next_word.isupper())):
                 continue  # "Findings are stable", "HISTORY OF TOBACCO USE": prose
             events.append((start, end, HEADER, info[0], info[1], label))
+            if gap is None and info[1]:
+                set_off.add(info[0])
         elif rule is not None:
             events.append((match.start("rule"), match.end(), _RULE, None, True, ""))
         else:  # a decorated line: a header between the decoration, or a banner
@@ -324,6 +330,8 @@ def scan(text: str) -> list[Event]:
             label, info = _decorated_label(deco_text)
             if info is not None:
                 events.append((start, match.end(), HEADER, info[0], info[1], label))
+                if info[1]:
+                    set_off.add(info[0])
             else:
                 final = "FINAL" in deco_text.upper()
                 events.append((start, match.end(), FINAL if final else LINE, None, True, ""))
@@ -331,7 +339,21 @@ def scan(text: str) -> list[Event]:
         mid = _mid_headers(text)
         if mid:
             events = _merge(events, mid)
+            set_off.update(event[3] for event in mid)
+    if not (set_off & _FINDINGS_KINDS and set_off & _IMPRESSION_KINDS):
+        # A report whose findings and impression headers are set off uses that style; label words
+        # without a colon in its running text are prose.
+        inline = inline_headers(text)
+        if inline:
+            headers: list[Event] = [
+                (s, e, HEADER, kind, strong, label) for s, e, kind, strong, label in inline
+            ]
+            events = _merge(events, headers)
     return events
+
+
+_FINDINGS_KINDS: Final[frozenset[Kind | None]] = frozenset({"findings", "combined"})
+_IMPRESSION_KINDS: Final[frozenset[Kind | None]] = frozenset({"impression", "combined"})
 
 
 def _line_type(line: str, word: str) -> int | None:

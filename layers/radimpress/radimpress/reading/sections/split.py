@@ -3,7 +3,10 @@ addendum and ``other``.
 
 The input is a sequence of :class:`TextBlock`. Consecutive blocks with the same ``hint`` (the section the
 sender coded in OBX-3) form one run: a hinted run starts in its hinted section, an unhinted run continues
-whatever section the text before it was in. Text headers inside every run still split it.
+whatever section the text before it was in, and a :class:`BodyBlock` run (text the sender coded as the
+report's general description, OBX-3 ``&GDT``) starts under no header as if the report began there, so that
+its unheaded text is the findings even after coded impression values. Text headers inside every run still
+split it.
 
 Headers are found by :func:`radimpress.reading.sections.headers.scan`; this module decides where the
 text between them goes.
@@ -50,13 +53,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from radimpress.reading.model import SECTION_NAMES, SectionName, Sections, TextBlock
 from radimpress.reading.sections.headers import END, FINAL, HEADER, LINE, Event, scan
 from radimpress.reading.sections.vocabulary import Kind
 
-__all__ = ["SplitResult", "split_detailed", "split_sections", "split_text"]
+__all__ = ["BodyBlock", "SplitResult", "split_detailed", "split_sections", "split_text"]
 
 
 # Where a header-started short section may end when the report has no findings header: a blank line,
@@ -86,6 +89,18 @@ _TARGET: Final[dict[Kind, str]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class BodyBlock(TextBlock):
+    """Report text the sender coded as the report body (OBX-3 ``&GDT``) rather than as one section.
+
+    Its ``hint`` is always ``None``: the body names no section, its own headers decide.
+    """
+
+
+# A run's hint: the section the sender coded, "body" for a `BodyBlock` run, None for unhinted text.
+_RunHint = SectionName | Literal["body"] | None
+
+
+@dataclass(frozen=True, slots=True)
 class SplitResult:
     """The sections and, in order, the header labels that were recognised and removed from the text."""
 
@@ -101,19 +116,25 @@ def _normalise(pieces: list[str]) -> str | None:
     return "\n".join(filter(None, map(str.strip, text.split("\n")))) or None
 
 
-def _runs(blocks: Sequence[TextBlock]) -> list[tuple[SectionName | None, str]]:
+def _run_hint(block: TextBlock) -> _RunHint:
+    return "body" if type(block) is BodyBlock else block.hint
+
+
+def _runs(blocks: Sequence[TextBlock]) -> list[tuple[_RunHint, str]]:
     """Consecutive blocks with the same hint joined into one run of text, with ``\\n`` in front."""
     if len(blocks) == 1:  # the common case: a text report, or an HL7 report in one OBX or one code
         block = blocks[0]
         text = "\n" + block.text
-        return [(block.hint, text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text)]
-    runs: list[tuple[SectionName | None, list[str]]] = []
+        text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        return [(_run_hint(block), text)]
+    runs: list[tuple[_RunHint, list[str]]] = []
     for block in blocks:
-        if runs and runs[-1][0] == block.hint:
+        hint = _run_hint(block)
+        if runs and runs[-1][0] == hint:
             runs[-1][1].append(block.text)
         else:
-            runs.append((block.hint, [block.text]))
-    out: list[tuple[SectionName | None, str]] = []
+            runs.append((hint, [block.text]))
+    out: list[tuple[_RunHint, str]] = []
     for hint, texts in runs:
         text = "\n" + "\n".join(texts)
         if "\r" in text:
@@ -123,7 +144,7 @@ def _runs(blocks: Sequence[TextBlock]) -> list[tuple[SectionName | None, str]]:
 
 
 def _find_final(
-    scanned: list[tuple[SectionName | None, str, list[Event]]], run: int, index: int
+    scanned: list[tuple[_RunHint, str, list[Event]]], run: int, index: int
 ) -> tuple[int, int] | None:
     """The position (run, event) of the first FINAL REPORT banner after the given event, if any."""
     start = index + 1
@@ -196,7 +217,12 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
         pieces.setdefault(name, []).append(piece)
 
     for run, (hint, text, events) in enumerate(scanned):
-        if hint is not None:
+        if hint == "body":  # the report body starts here, whatever coded values came before it
+            current = None
+            cut_pending = False
+            impression_started = False
+            trailing_addendum = False
+        elif hint is not None:
             current = hint
             cut_pending = False
             if hint == "impression":

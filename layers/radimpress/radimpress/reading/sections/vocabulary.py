@@ -1,6 +1,7 @@
 """The header vocabulary of radiology reports: the label phrases that start a section (with the kind of
 section each starts and whether it is strong), the trailer phrases that start a signature or administrative
-line and the banner lines.
+line and the banner lines; and, for headers written without a colon inside running text, the labels that may
+be such headers and the words around a label word that make it prose.
 
 Only words live here, written with :func:`_x` so that one line spells every variant; what makes a phrase a
 header in a given position, and the lookup tables and scan pattern built from these phrases at import, are in
@@ -12,7 +13,16 @@ from __future__ import annotations
 import itertools
 from typing import Final, Literal
 
-__all__ = ["BANNERS", "LABELS", "TRAILERS", "Kind", "TrailerSuffix"]
+__all__ = [
+    "BANNERS",
+    "INLINE_LABELS",
+    "LABELS",
+    "PROSE_AFTER_LABEL",
+    "PROSE_BEFORE_LABEL",
+    "TRAILERS",
+    "Kind",
+    "TrailerSuffix",
+]
 
 
 Kind = Literal[
@@ -176,4 +186,47 @@ BANNERS: Final[tuple[str, ...]] = (
     "DIAGNOSTIC IMAGING REPORT",
     "CONFIDENTIAL",
     *_x("REPORT STATUS", "~:~|~", "FINAL|PRELIMINARY|CORRECTED|AMENDED"),
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    """The blank-separated words of ``text``."""
+    return frozenset(text.split())
+
+
+# Labels that may be headers with no colon inside running text ("History Cough. Findings The heart is
+# normal. Conclusion Normal."), each spelt as in LABELS; `radimpress.reading.sections.inline` says where.
+INLINE_LABELS: Final[tuple[str, ...]] = (
+    *_x("CLINICAL ", "HISTORY|INFORMATION|INDICATION|INDICATIONS|DETAILS"),
+    *_x("REASON FOR ", "EXAM|EXAMINATION|STUDY"),
+    "HISTORY",
+    "INDICATION",
+    "INDICATIONS",
+    "TECHNIQUE",
+    "COMPARISON",
+    "COMPARISONS",
+    "FINDINGS",
+    "FINDING",
+    "IMPRESSION",
+    "IMPRESSIONS",
+    "CONCLUSION",
+    "CONCLUSIONS",
+    "OPINION",
+    "SUMMARY",
+)
+# A label word followed by one of these (in any case) is prose, not a header: "Findings are unchanged",
+# "History of smoking", "IMPRESSION is made", "Comparison with the prior".
+PROSE_AFTER_LABEL: Final = _words(
+    """is are was were be been being of in on at to for from with without as by about above below and or
+    but nor that which who whose than then there here suggest suggests suggesting suggestive show shows
+    showed shown demonstrate demonstrates demonstrated remain remains remained unchanged stable have has
+    had can may might could would should will do does did not include includes including indicate
+    indicates indicated consistent compatible seen noted described reported mentioned listed discussed
+    concerning regarding related given made obtained reviewed"""
+)
+# An ALL-CAPS label word in the middle of a sentence after one of these is prose: "see FINDINGS below",
+# "no IMPRESSION of", "the prior COMPARISON".
+PROSE_BEFORE_LABEL: Final = _words(
+    """the a an no any some these those this that his her its their our your my of see per with without
+    and or in on for from to by as than all prior previous recent new initial final above below"""
 )
