@@ -15,8 +15,9 @@ heavy and only the completion and nightly paths import it).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -33,11 +34,13 @@ __all__ = [
     "SubmissionRecord",
     "error_key",
     "error_message",
+    "incompatible_changes",
     "partition",
     "raw_key",
     "report_key",
     "request_key",
     "result_key",
+    "schema_document",
     "sha256_hex",
     "submission_key",
     "utc_day",
@@ -253,3 +256,36 @@ def error_key(record: ErrorRecord) -> str:
 
 def result_key(day: date, batch_id: str) -> str:
     return f"results/{partition(day)}/{batch_id}.parquet"
+
+
+def schema_document() -> dict[str, object]:
+    """The result and error schema as checked in (``docs/records.schema.json``): version and typed columns."""
+    return {
+        "version": SCHEMA_VERSION,
+        "tables": {
+            "results": [{"name": n, "type": t} for n, t in RESULT_COLUMNS],
+            "errors": [{"name": n, "type": t} for n, t in ERROR_COLUMNS],
+        },
+    }
+
+
+def incompatible_changes(published: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """What ``current`` removes or retypes of the ``published`` schema (additions are allowed): one line each.
+
+    Athena, QuickSight data sets and saved queries select columns by name, so a removed or retyped column
+    breaks them silently on old partitions; an added one is null there and breaks nothing."""
+    problems: list[str] = []
+    if int(current["version"]) < int(published["version"]):
+        problems.append(f"version went down: {published['version']} -> {current['version']}")
+    for table, columns in published["tables"].items():
+        now = {c["name"]: c["type"] for c in current["tables"].get(table, [])}
+        if not now:
+            problems.append(f"{table}: table removed")
+            continue
+        for column in columns:
+            name, kind = column["name"], column["type"]
+            if name not in now:
+                problems.append(f"{table}.{name}: removed")
+            elif now[name] != kind:
+                problems.append(f"{table}.{name}: retyped {kind} -> {now[name]}")
+    return problems
