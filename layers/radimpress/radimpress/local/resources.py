@@ -95,6 +95,8 @@ STAND_INS: Mapping[str, str] = {
     "AWS::SageMaker::Endpoint": "radimpress.local.endpoint.LocalAsyncEndpoint, serving InvokeEndpointAsync",
     "AWS::ApplicationAutoScaling::ScalableTarget": "none: the local endpoint is one always-on instance",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "none: the local endpoint is one always-on instance",
+    "AWS::Athena::NamedQuery": "radimpress.local.query: the same sql/<name>.sql text, run on DuckDB views",
+    "AWS::CloudWatch::Dashboard": "radimpress dashboard: the offline HTML page the demo writes and prints",
 }
 
 #: The Model's image and artifact are never pulled locally; these placeholders satisfy the template's Rules
