@@ -1,4 +1,4 @@
-"""Every checked-in Athena query (sql/*.sql) runs on DuckDB over the fixture and gives the hand-counted figures.
+"""Every checked-in Athena query (sql/*.sql) runs on DuckDB over the fixture and gives hand-counted figures.
 
 The fixture is tests/analytics_fixture.py: results a, b, c on 2024-01-02 (SageMaker engine; c unscored) and
 d on 2024-01-03 (embedded engine), three error records. Each expectation below is counted from those rows.
@@ -25,7 +25,7 @@ def hour(day: int, value: int) -> datetime:
 
 def quality(
     dimension: str, slice_: str, n: int, r1: float, r2: float, rl: float, f1: tuple[int, Any]
-) -> dict:
+) -> dict[str, Any]:
     return {
         "dimension": dimension,
         "slice": slice_,

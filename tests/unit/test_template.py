@@ -739,7 +739,7 @@ def test_the_layer_is_built_by_its_makefile_from_the_requirements() -> None:
     assert names - {"boto3"} <= shipped  # the Lambda runtime provides boto3
 
 
-# ---------------------------------------------------------------------------------------------- Athena queries
+# ------------------------------------------------------------------------------------------ Athena queries
 def test_every_checked_in_query_is_a_named_query_with_the_file_text() -> None:
     # Given the template's saved Athena queries and the SQL files DuckDB runs in the demo and the tests
     named = {p["Name"]: p for p in (properties(n) for n in of_type("AWS::Athena::NamedQuery"))}
