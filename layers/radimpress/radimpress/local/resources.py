@@ -96,7 +96,6 @@ STAND_INS: Mapping[str, str] = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "none: the local endpoint is one always-on instance",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "none: the local endpoint is one always-on instance",
     "AWS::Athena::NamedQuery": "radimpress.local.query: the same sql/<name>.sql text, run on DuckDB views",
-    "AWS::CloudWatch::Dashboard": "radimpress dashboard: the offline HTML page the demo writes and prints",
 }
 
 #: The Model's image and artifact are never pulled locally; these placeholders satisfy the template's Rules
@@ -601,6 +600,8 @@ def _stand_in(stack: LocalStack, resource: ResolvedResource) -> tuple[str, dict[
         name = named("PolicyName", 256)
         arn = f"arn:aws:autoscaling:{region}:{account}:scalingPolicy:{logical}:policyName/{name}"
         return arn, {"Arn": arn}
+    if kind == "AWS::Athena::NamedQuery":
+        return hashlib.sha256(f"{logical}|{p['Name']}".encode()).hexdigest()[:36], {}  # Ref: the NamedQueryId
     raise ConfigurationError(f"no stand-in for {kind}", where=logical)  # pragma: no cover - plan() refuses it
 
 
