@@ -155,8 +155,8 @@ def make_result(
     return ResultRecord(
         inference_id=inference_id,
         report_key=inference_id,
-        control_id=f"SYN{inference_id[:9]}",
-        accession=f"ACC{inference_id[:7]}",
+        control_key=f"c{inference_id[:23]}",
+        accession_key=f"a{inference_id[:23]}",
         status="F",
         patient_key="0" * 24,
         raw_key=f"raw/{inference_id[:2]}/{inference_id}",

@@ -89,7 +89,8 @@ def test_a_success_notification_becomes_a_scored_result_in_parquet(
     assert pq.read_schema(pa_buffer(data)).remove_metadata() == RESULT_SCHEMA
     (result,) = read_results(data)
     submission = SubmissionRecord.from_json(get(aws, f"submissions/{K1}.json"))
-    assert (result.inference_id, result.control_id, result.accession) == (K1, "SYN000000001", "ACC0000001")
+    assert (result.inference_id, result.accession_key) == (K1, submission.accession_key)
+    assert result.control_key == submission.control_key
     assert result.raw_key == submission.raw_key and result.patient_key == submission.patient_key
     assert result.findings == submission.findings and result.draft == DRAFT
     assert result.reference_impression == submission.reference_impression is not None

@@ -38,6 +38,8 @@ def submission(inference_id: str = INFERENCE_ID, reference: str | None = REFEREN
         report_key=inference_id,
         control_id="SYN000000001",
         accession="ACC0000001",
+        control_key="c" * 24,
+        accession_key="a" * 24,
         status="F",
         patient_key="d8b43d71fbd772a129129832",
         procedure_code="71046",
@@ -114,7 +116,9 @@ def test_a_completed_inference_becomes_one_scored_result_in_the_batch_file() -> 
     # with the report's keys and metadata, the draft and the reference
     assert isinstance(result, ResultRecord)
     assert (result.inference_id, result.report_key) == (INFERENCE_ID, INFERENCE_ID)
-    assert (result.control_id, result.accession, result.status) == ("SYN000000001", "ACC0000001", "F")
+    assert (result.control_key, result.accession_key, result.status) == ("c" * 24, "a" * 24, "F")
+    # but not the clear control id and accession: the results table is analytics, they stay in submissions/
+    assert "SYN000000001" not in result.model_dump_json() and "ACC0000001" not in result.model_dump_json()
     assert result.patient_key == "d8b43d71fbd772a129129832" and result.raw_key == "raw/ab/abcdef"
     assert result.draft == "No acute abnormality."
     assert result.reference_impression == REFERENCE

@@ -32,7 +32,7 @@ def result(
     return make_result(key * 32, (0.5, 0.5, 0.5, 0.5)).model_copy(
         update={
             "status": status,
-            "accession": accession,
+            "accession_key": accession,
             "findings": FINDINGS,
             "reference_impression": impression,
             "completed_at": datetime(2024, 1, 2, 9, minute, tzinfo=UTC),

@@ -15,6 +15,7 @@ from radimpress.drafting.prompts import build_prompt
 from radimpress.errors import InferenceError, TransientError
 from radimpress.pipeline.ingest import Ingestor, IngestOutcome, ingest
 from radimpress.pipeline.records import ErrorRecord, SubmissionRecord, raw_key, report_key, sha256_hex
+from radimpress.pseudonym import pseudonymize
 from tests.conftest import load_event
 from tests.fakes import FakeInference, InMemoryObjectStore, InMemoryOnce, fixed_clock
 
@@ -86,6 +87,9 @@ def test_one_report_is_archived_first_then_requested_recorded_and_submitted() ->
     )
     assert submission.raw_key == outcome.raw_key and submission.message_id == "m-1"
     assert submission.submitted_at == NOW and submission.patient_key
+    # and, for the analytics tables, keyed pseudonyms of the accession and control id under the ingest's key
+    assert submission.accession_key == pseudonymize("ACC0000001", KEY) != pseudonymize("ACC0000001", b"x")
+    assert submission.control_key == pseudonymize("SYN000000001", KEY)
     # and the endpoint was invoked once, with InferenceId = report key and the request as input
     (call,) = inference.calls
     assert call.endpoint_name == "radimpress-test-endpoint"
@@ -190,6 +194,11 @@ def test_an_endpoint_rejection_is_an_inference_error_record() -> None:
     (error,) = outcome.rejected
     assert (error.stage, error.error_type) == ("inference", "inference_failed")
     assert error.inference_id == report_key("SYN000000001", "ACC0000001", "F")
+    # and the report it read is named by its facility and keyed pseudonyms, never the clear accession
+    line = store.get(store.list("errors/")[0]).decode()
+    assert error.sending_facility and error.accession_key == pseudonymize("ACC0000001", KEY)
+    assert error.control_key == pseudonymize("SYN000000001", KEY)
+    assert "ACC0000001" not in line and "SYN000000001" not in line
 
 
 def test_a_text_report_is_keyed_by_its_bytes() -> None:
@@ -239,5 +248,9 @@ def test_error_records_hold_no_report_text() -> None:
         "inference_id",
         "message_id",
         "occurred_at",
+        "schema_version",
+        "sending_facility",
+        "control_key",
+        "accession_key",
     }
     assert re.fullmatch(r"[0-9a-f]{32}", error.error_id)

@@ -738,3 +738,16 @@ def test_the_layer_is_built_by_its_makefile_from_the_requirements() -> None:
     needed = [*pyproject["dependencies"], *pyproject["optional-dependencies"]["aws"]]
     names = {re.split(r"[\[<>=~! ]", requirement, maxsplit=1)[0].lower() for requirement in needed}
     assert names - {"boto3"} <= shipped  # the Lambda runtime provides boto3
+
+
+# ------------------------------------------------------------------------------------------ Athena queries
+def test_every_checked_in_query_is_a_named_query_with_the_file_text() -> None:
+    # Given the template's saved Athena queries and the SQL files DuckDB runs in the demo and the tests
+    named = {p["Name"]: p for p in (properties(n) for n in of_type("AWS::Athena::NamedQuery"))}
+    files = {path.stem: path.read_text(encoding="utf-8") for path in (REPO / "sql").glob("*.sql")}
+    # Then each file is one named query, verbatim, in the stack's database and workgroup
+    assert set(named) == set(files)
+    for name, text in files.items():
+        assert named[name]["QueryString"] == text, name
+        assert ref_target(named[name]["Database"]) == "ResultsDatabase"
+        assert ref_target(named[name]["WorkGroup"]) == "AthenaWorkGroup"

@@ -137,7 +137,7 @@ def _result(accession: str, status: str, *, minutes: int, impression: str | None
     return ResultRecord(
         inference_id=f"{accession}-{status}-{minutes}",
         report_key=f"rk-{accession}-{status}-{minutes}",
-        accession=accession,
+        accession_key=accession,
         status=status,
         patient_key=patient,
         raw_key="raw/aa/aa",

@@ -15,33 +15,27 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from radimpress.pipeline.records import RESULT_FIELDS, ResultRecord
+from radimpress.pipeline.records import RESULT_COLUMNS, RESULT_FIELDS, ResultRecord
 
 __all__ = ["RESULT_SCHEMA", "read_results", "write_results"]
 
 _TIMESTAMP = pa.timestamp("ms", tz="UTC")
-_TYPES: dict[str, pa.DataType] = {
-    "supersedes_earlier": pa.bool_(),
-    "rouge1": pa.float64(),
-    "rouge2": pa.float64(),
-    "rougeL": pa.float64(),
-    "rougeLsum": pa.float64(),
-    "submitted_at": _TIMESTAMP,
-    "completed_at": _TIMESTAMP,
-    "latency_ms": pa.int64(),
-    "flag_count": pa.int64(),
-    "observation_f1": pa.float64(),
-    "fluency_count": pa.int64(),
+# the Glue types of records.RESULT_COLUMNS as Arrow types
+_ARROW: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "boolean": pa.bool_(),
+    "double": pa.float64(),
+    "timestamp": _TIMESTAMP,
+    "bigint": pa.int64(),
 }
 _REQUIRED = frozenset(
     {"inference_id", "report_key", "raw_key", "findings", "draft", "engine", "model_id", "submitted_at"}
-    | {"completed_at", "latency_ms", "outcome", "supersedes_earlier", "flags", "flag_count"}
-    | {"fluency", "fluency_count"}
+    | {"completed_at", "latency_ms", "outcome", "supersedes_earlier", "flags", "flag_count", "schema_version"}
 )
 
 #: Column names, order and types of every results file.
 RESULT_SCHEMA = pa.schema(
-    [pa.field(name, _TYPES.get(name, pa.string()), nullable=name not in _REQUIRED) for name in RESULT_FIELDS]
+    [pa.field(name, _ARROW[glue], nullable=name not in _REQUIRED) for name, glue in RESULT_COLUMNS]
 )
 
 

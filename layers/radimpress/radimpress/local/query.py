@@ -5,7 +5,9 @@ under ``s3://<bucket>/results/`` and ``errors/``, partitioned ``dt=YYYY-MM-DD``,
 columns. Here the same objects are downloaded from the (embedded) bucket into a local mirror and each Glue
 table becomes a DuckDB view over ``read_parquet`` / ``read_json`` with hive partitioning, with the table's
 column names and types, in a schema named like the Glue database (also on the search path). The checked-in
-queries under ``sql/`` then run unchanged.
+queries under ``sql/`` then run unchanged: they keep to SQL both engines read, and the few Athena (Trino)
+functions DuckDB lacks are defined here as macros with Athena's meaning (:data:`TRINO_MACROS`). The session
+clock is UTC, as Athena's is.
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ import duckdb
 
 from radimpress.ports import split_s3_uri
 
-__all__ = ["GlueTable", "QueryResult", "connect", "run_sql", "run_sql_file"]
+__all__ = ["TRINO_MACROS", "GlueTable", "QueryResult", "connect", "run_sql", "run_sql_file"]
+
+#: Athena functions the checked-in queries use that DuckDB does not have, as DuckDB macros.
+TRINO_MACROS = {
+    # Athena's approx_percentile returns a value of the data (no interpolation): DuckDB's discrete quantile
+    "approx_percentile": "CREATE MACRO approx_percentile(x, p) AS quantile_disc(x, p)",
+    # ISO 8601 text (the errors table's occurred_at) to a UTC timestamp
+    "from_iso8601_timestamp": (
+        "CREATE MACRO from_iso8601_timestamp(s) AS CAST(CAST(s AS TIMESTAMPTZ) AS TIMESTAMP)"
+    ),
+}
 
 # Hive / Glue column types as DuckDB types (the ones the template's tables use, and a few more).
 _TYPES = {
@@ -112,6 +124,9 @@ def _view_sql(table: GlueTable, mirror: Path) -> str:
 def connect(tables: Iterable[GlueTable], mirror: Path, *, database: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one view per Glue table, in schema ``database`` (on the search path)."""
     connection = duckdb.connect(":memory:")
+    connection.execute("SET TimeZone = 'UTC'")
+    for macro in TRINO_MACROS.values():
+        connection.execute(macro)
     connection.execute(f"CREATE SCHEMA {_quote(database)}")
     for table in tables:
         connection.execute(

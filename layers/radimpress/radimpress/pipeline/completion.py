@@ -212,6 +212,9 @@ class CompletionBatch:
             raw_key=submission.raw_key if submission else None,
             inference_id=notification.inference_id,
             message_id=submission.message_id if submission else None,
+            sending_facility=submission.sending_facility if submission else None,
+            control_key=submission.control_key if submission else None,
+            accession_key=submission.accession_key if submission else None,
         )
         self.store.put(error_key(record), record.to_json_line(), "application/json")
         self.errors.append(record)

@@ -50,9 +50,8 @@ def _is_final(record: ResultRecord) -> bool:
 
 
 def _identity(record: ResultRecord) -> str:
-    # the report a version belongs to: its accession when the sender gave one, else the version's own key
-    accession = getattr(record, "accession_key", None) or getattr(record, "accession", None)
-    return str(accession) if accession else record.report_key
+    # the report a version belongs to: its (keyed) accession when the sender gave one, else the version's key
+    return record.accession_key or record.report_key
 
 
 def finalized_reports(records: Iterable[ResultRecord]) -> list[FinalizedReport]:

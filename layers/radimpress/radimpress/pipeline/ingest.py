@@ -45,6 +45,7 @@ from radimpress.pipeline.records import (
     submission_key,
 )
 from radimpress.ports import Clock, InferenceClient, ObjectStore, s3_uri
+from radimpress.pseudonym import pseudonymize
 from radimpress.reading.model import Report
 from radimpress.reading.reports import ReadOutcome, read_reports
 from radimpress.transports import inbound
@@ -155,6 +156,7 @@ def ingest(
                     message_id=message_id,
                     settings=settings,
                     clock=clock,
+                    pseudonym_key=pseudonym_key,
                 )
                 receipt = submit(submission=submission)
             except (ReportError, InferenceError) as exc:
@@ -168,6 +170,7 @@ def ingest(
                 )
         if failure is not None:
             stage: Stage = "inference" if isinstance(failure, InferenceError) else "ingest"
+            read = outcome if isinstance(outcome, Report) else None
             record = ErrorRecord.build(
                 stage=stage,
                 error_type=failure.code,
@@ -178,6 +181,9 @@ def ingest(
                 raw_key=archived,
                 inference_id=inference_id,
                 message_id=message_id,
+                sending_facility=read.sending_facility if read else None,
+                control_key=_keyed(read.control_id, pseudonym_key) if read else None,
+                accession_key=_keyed(read.accession, pseudonym_key) if read else None,
             )
             store.put(error_key(record), record.to_json_line(), "application/json")
             logger.warning(
@@ -197,6 +203,11 @@ def _report_key(report: Report, digest: str, position: int) -> str:
     return sha256_hex(f"raw:{digest}#{position}".encode())[:32]
 
 
+def _keyed(identifier: str | None, key: bytes | None) -> str | None:
+    """The pseudonym of an accession or control id for the analytics tables (None without a key)."""
+    return pseudonymize(identifier, key) if identifier and key else None
+
+
 def _submission(
     report: Report,
     *,
@@ -205,6 +216,7 @@ def _submission(
     message_id: str,
     settings: IngestSettings,
     clock: Clock,
+    pseudonym_key: bytes | None,
 ) -> SubmissionRecord:
     findings = (report.sections.findings or "").strip()
     if not findings:
@@ -214,6 +226,8 @@ def _submission(
         report_key=inference_id,
         control_id=report.control_id,
         accession=report.accession,
+        control_key=_keyed(report.control_id, pseudonym_key),
+        accession_key=_keyed(report.accession, pseudonym_key),
         status=report.status,
         supersedes_earlier=report.supersedes_earlier,
         patient_key=report.patient_key,

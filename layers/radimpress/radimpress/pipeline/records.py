@@ -1,8 +1,12 @@
 """The records the pipeline writes: submissions (JSON), results (Parquet) and errors (JSON lines).
 
-Field names and meanings are the contract in ``docs/architecture.md`` (the Glue tables read them). No record
-holds a patient identifier: only ``patient_key``, a keyed pseudonym. Error records hold the typed error's
-code, message and location, never a report body.
+Field names and meanings are the contract in ``docs/architecture.md`` (the Glue tables read them), versioned
+by :data:`SCHEMA_VERSION` and checked in as ``docs/records.schema.json``: columns are only ever added, never
+removed or retyped (``tests/unit/test_record_schema.py``). The analytics records (results and errors, both
+Glue tables) hold no direct identifier: the patient, the accession and the message control id appear only as
+keyed pseudonyms (``patient_key``, ``accession_key``, ``control_key``). The clear accession and control id
+stay where an operator looks a message up: the raw archive and the submission record, neither of which is a
+Glue table. Error records hold the typed error's code, message and location, never a report body.
 
 Results are plain models here; writing them as Parquet is :mod:`radimpress.adapters.parquet` (pyarrow is
 heavy and only the completion and nightly paths import it).
@@ -11,32 +15,41 @@ heavy and only the completion and nightly paths import it).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from radimpress.errors import RadimpressError
 
 __all__ = [
+    "ERROR_COLUMNS",
+    "RESULT_COLUMNS",
     "RESULT_FIELDS",
+    "SCHEMA_VERSION",
     "ErrorRecord",
     "ResultRecord",
     "Stage",
     "SubmissionRecord",
     "error_key",
     "error_message",
+    "incompatible_changes",
     "partition",
     "raw_key",
     "report_key",
     "request_key",
     "result_key",
+    "schema_document",
     "sha256_hex",
     "submission_key",
     "utc_day",
 ]
 
 Stage = Literal["ingest", "inference", "completion"]
+
+#: Version of the result and error schema; raised with every column added (columns are never removed).
+SCHEMA_VERSION = 1
 
 _MESSAGE_CHARS = 500  # an error message is a typed error's own text; bounded so a record stays small
 
@@ -53,8 +66,10 @@ class _ReportFields(_Record):
 
     inference_id: str
     report_key: str
-    control_id: str | None = None
-    accession: str | None = None
+    # keyed pseudonyms (radimpress.pseudonym) of MSH-10 and the accession: results can be joined and counted
+    # per accession without the analytics tables holding it; None when the ingest has no pseudonym key
+    control_key: str | None = None
+    accession_key: str | None = None
     status: str | None = None
     supersedes_earlier: bool = False
     patient_key: str | None = None
@@ -68,8 +83,12 @@ class _ReportFields(_Record):
 
 
 class SubmissionRecord(_ReportFields):
-    """``submissions/<inference_id>.json``: what was sent for inference, read back at completion."""
+    """``submissions/<inference_id>.json``: what was sent for inference, read back at completion.
 
+    Not a Glue table: it keeps the clear control id and accession so an operator can find the message."""
+
+    control_id: str | None = None
+    accession: str | None = None
     message_id: str
     reference_impression: str | None = None
     comparison: str | None = None  # the report's comparison section: a draft saying "stable" needs one
@@ -86,6 +105,7 @@ class SubmissionRecord(_ReportFields):
 class ResultRecord(_ReportFields):
     """One row of ``results/dt=YYYY-MM-DD/<batch-id>.parquet``: a drafted impression and how it scored."""
 
+    schema_version: int = SCHEMA_VERSION
     draft: str
     reference_impression: str | None = None
     rouge1: float | None = None
@@ -115,8 +135,12 @@ RESULT_FIELDS: tuple[str, ...] = tuple(ResultRecord.model_fields)
 
 
 class ErrorRecord(_Record):
-    """One line of ``errors/dt=YYYY-MM-DD/<error_id>.json``: a message or report that produced no result."""
+    """One line of ``errors/dt=YYYY-MM-DD/<error_id>.json``: a message or report that produced no result.
 
+    A Glue table too, so no clear identifier: ``raw_key`` and ``message_id`` lead an operator to the message
+    in the raw archive; the keys link it to results of the same report."""
+
+    schema_version: int = SCHEMA_VERSION
     error_id: str
     stage: Stage
     error_type: str
@@ -126,6 +150,10 @@ class ErrorRecord(_Record):
     inference_id: str | None = None
     message_id: str | None = None
     occurred_at: AwareDatetime
+    # known once the message was read (not for an unreadable one): what operators group failures by
+    sending_facility: str | None = None
+    control_key: str | None = None
+    accession_key: str | None = None
 
     def to_json_line(self) -> bytes:
         return self.to_json_bytes() + b"\n"
@@ -143,6 +171,9 @@ class ErrorRecord(_Record):
         raw_key: str | None = None,
         inference_id: str | None = None,
         message_id: str | None = None,
+        sending_facility: str | None = None,
+        control_key: str | None = None,
+        accession_key: str | None = None,
     ) -> ErrorRecord:
         """An error record whose id derives from ``stage`` and ``identity`` (what failed), so a redelivery
         of the same failure overwrites its record instead of adding a second one."""
@@ -156,7 +187,35 @@ class ErrorRecord(_Record):
             inference_id=inference_id,
             message_id=message_id,
             occurred_at=occurred_at,
+            sending_facility=sending_facility,
+            control_key=control_key,
+            accession_key=accession_key,
         )
+
+
+# Glue (Hive) type of every non-string column; the Parquet writer and the template's tables follow these.
+_GLUE_TYPES = {
+    "schema_version": "bigint",
+    "supersedes_earlier": "boolean",
+    "rouge1": "double",
+    "rouge2": "double",
+    "rougeL": "double",
+    "rougeLsum": "double",
+    "observation_f1": "double",
+    "submitted_at": "timestamp",
+    "completed_at": "timestamp",
+    "latency_ms": "bigint",
+    "flag_count": "bigint",
+    "fluency_count": "bigint",
+}
+
+#: (name, Glue type) of the results table's columns, in file order.
+RESULT_COLUMNS: tuple[tuple[str, str], ...] = tuple((n, _GLUE_TYPES.get(n, "string")) for n in RESULT_FIELDS)
+#: (name, Glue type) of the errors table's columns. ``occurred_at`` is an ISO 8601 string in JSON lines
+#: (the JSON SerDe does not parse offsets into timestamps); queries parse it.
+ERROR_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (n, "bigint" if n == "schema_version" else "string") for n in ErrorRecord.model_fields
+)
 
 
 def error_message(error: RadimpressError) -> str:
@@ -201,3 +260,36 @@ def error_key(record: ErrorRecord) -> str:
 
 def result_key(day: date, batch_id: str) -> str:
     return f"results/{partition(day)}/{batch_id}.parquet"
+
+
+def schema_document() -> dict[str, object]:
+    """The result and error schema as checked in (``docs/records.schema.json``): version and typed columns."""
+    return {
+        "version": SCHEMA_VERSION,
+        "tables": {
+            "results": [{"name": n, "type": t} for n, t in RESULT_COLUMNS],
+            "errors": [{"name": n, "type": t} for n, t in ERROR_COLUMNS],
+        },
+    }
+
+
+def incompatible_changes(published: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """What ``current`` removes or retypes of the ``published`` schema (additions are allowed): one line each.
+
+    Athena, QuickSight data sets and saved queries select columns by name, so a removed or retyped column
+    breaks them silently on old partitions; an added one is null there and breaks nothing."""
+    problems: list[str] = []
+    if int(current["version"]) < int(published["version"]):
+        problems.append(f"version went down: {published['version']} -> {current['version']}")
+    for table, columns in published["tables"].items():
+        now = {c["name"]: c["type"] for c in current["tables"].get(table, [])}
+        if not now:
+            problems.append(f"{table}: table removed")
+            continue
+        for column in columns:
+            name, kind = column["name"], column["type"]
+            if name not in now:
+                problems.append(f"{table}.{name}: removed")
+            elif now[name] != kind:
+                problems.append(f"{table}.{name}: retyped {kind} -> {now[name]}")
+    return problems

@@ -47,6 +47,7 @@ STAND_INS: Mapping[str, str] = {
     "AWS::SageMaker::Endpoint": "radimpress.local.endpoint.LocalAsyncEndpoint, serving InvokeEndpointAsync",
     "AWS::ApplicationAutoScaling::ScalableTarget": "none: the local endpoint is one always-on instance",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "none: the local endpoint is one always-on instance",
+    "AWS::Athena::NamedQuery": "radimpress.local.query: the same sql/<name>.sql text, run on DuckDB views",
 }
 
 
@@ -102,4 +103,6 @@ def stand_in(stack: LocalStack, resource: ResolvedResource) -> tuple[str, dict[s
         name = named("PolicyName", 256)
         arn = f"arn:aws:autoscaling:{region}:{account}:scalingPolicy:{logical}:policyName/{name}"
         return arn, {"Arn": arn}
+    if kind == "AWS::Athena::NamedQuery":
+        return hashlib.sha256(f"{logical}|{p['Name']}".encode()).hexdigest()[:36], {}  # Ref: the NamedQueryId
     raise ConfigurationError(f"no stand-in for {kind}", where=logical)  # pragma: no cover - plan() refuses it

@@ -20,7 +20,12 @@ its words. A label is a header only in one of these positions and forms:
   - alone between decoration: ``***** ADDENDUM *****``;
 
 * in the middle of a line, after sentence punctuation (``.;!?``) and blanks, a *strong* label in Title
-  Case or ALL CAPS followed by a colon: ``...no effusion. IMPRESSION: Normal.`` (flattened reports).
+  Case or ALL CAPS followed by a colon: ``...no effusion. IMPRESSION: Normal.`` (flattened reports);
+
+* without a colon inside running text, when the text's findings and impression headers are not both set
+  off by a colon or dash: ``History Cough. Findings The heart...``, ``INDICATION chest
+  pain FINDINGS The lungs...`` (see :mod:`radimpress.reading.sections.inline` for when such a label word is
+  a header and when it is prose).
 
 Prose that merely starts with a label word (``Impression of the fissure``, ``Findings are stable``,
 ``Comparison is made with...``) is therefore never a header, and organ sub-headers (``LUNGS:``,
@@ -56,7 +61,7 @@ from typing import Final
 from radimpress.reading.sections.inline import inline_headers
 from radimpress.reading.sections.vocabulary import BANNERS, LABELS, TRAILERS, Kind, TrailerSuffix
 
-__all__ = ["END", "FINAL", "HEADER", "LINE", "Event", "scan"]
+__all__ = ["END", "FINAL", "HEADER", "INLINE", "LINE", "Event", "scan"]
 
 
 def _label_key(label: str) -> str:
@@ -251,6 +256,7 @@ LINE: Final = 1  # trailer or banner line: to `other`, ends the current section
 FINAL: Final = 2  # a FINAL REPORT banner: like LINE, and ends a preliminary read
 _RULE: Final = 3  # a line of rule characters: dropped
 END: Final = 4  # the end of a run
+INLINE: Final = 5  # a header without a colon inside running text: like HEADER
 
 
 # An event in a run of text: (cut, resume, type, kind, strong, label). The text before the event ends at
@@ -259,10 +265,11 @@ END: Final = 4  # the end of a run
 Event = tuple[int, int, int, Kind | None, bool, str]
 
 
-def scan(text: str) -> list[Event]:
-    """The headers, trailers, banners and rule lines of ``text`` (which starts with ``\\n``), in order."""
+def scan(text: str, *, inline: bool = True) -> list[Event]:
+    """The headers, trailers, banners and rule lines of ``text`` (which starts with ``\\n``), in order;
+    with ``inline``, also the colon-less headers inside running text (see below)."""
     events: list[Event] = []
-    set_off: set[Kind | None] = set()  # the kinds of strong headers set off by a colon, dash or own line
+    set_off: set[Kind | None] = set()  # the kinds of strong headers set off by a colon or dash
     for match in _LINE_SCAN.finditer(text):
         first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
         if first is not None:
@@ -280,7 +287,7 @@ def scan(text: str) -> list[Event]:
                     )
                 ):
                     events.append((match.start(1), match.end(), HEADER, info[0], info[1], first))
-                    if gap is None and info[1]:
+                    if gap is None and eol is None and info[1]:
                         set_off.add(info[0])
                 continue
             role = _FIRST_WORDS.get(word, 0)
@@ -321,7 +328,7 @@ def scan(text: str) -> list[Event]:
             elif not (label.isupper() and ("\t" in gap or len(gap) > 1 or not next_word.isupper())):
                 continue  # "Findings are stable", "HISTORY OF TOBACCO USE": prose
             events.append((start, end, HEADER, info[0], info[1], label))
-            if gap is None and info[1]:
+            if gap is None and eol is None and info[1]:
                 set_off.add(info[0])
         elif rule is not None:
             events.append((match.start("rule"), match.end(), _RULE, None, True, ""))
@@ -340,15 +347,16 @@ def scan(text: str) -> list[Event]:
         if mid:
             events = _merge(events, mid)
             set_off.update(event[3] for event in mid)
-    if not (set_off & _FINDINGS_KINDS and set_off & _IMPRESSION_KINDS):
-        # A report whose findings and impression headers are set off uses that style; label words
-        # without a colon in its running text are prose.
-        inline = inline_headers(text)
-        if inline:
-            headers: list[Event] = [
-                (s, e, HEADER, kind, strong, label) for s, e, kind, strong, label in inline
+    if inline and not (set_off & _FINDINGS_KINDS and set_off & _IMPRESSION_KINDS):
+        # A report whose findings and impression headers are set off by punctuation uses that style; label
+        # words without it in its running text are prose. (Not a header alone on its line: wrapping a
+        # colon-less report can put one there.)
+        colon_less = inline_headers(text)
+        if colon_less:
+            inline_events: list[Event] = [
+                (at, to, INLINE, kind, strong, label) for at, to, kind, strong, label in colon_less
             ]
-            events = _merge(events, headers)
+            events = _merge(events, inline_events)
     return events
 
 

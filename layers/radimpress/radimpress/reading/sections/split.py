@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from radimpress.reading.model import SECTION_NAMES, SectionName, Sections, TextBlock
-from radimpress.reading.sections.headers import END, FINAL, HEADER, LINE, Event, scan
+from radimpress.reading.sections.headers import END, FINAL, HEADER, INLINE, LINE, Event, scan
 from radimpress.reading.sections.vocabulary import Kind
 
 __all__ = ["BodyBlock", "SplitResult", "split_detailed", "split_sections", "split_text"]
@@ -68,6 +68,9 @@ __all__ = ["BodyBlock", "SplitResult", "split_detailed", "split_sections", "spli
 _PARAGRAPH_END: Final = re.compile(
     r"(?P<blank>\n[ \t]*+\n)|[.!?][\"')\]]*+[ \t]*+(?=\n[ \t]*+(?P<word>[A-Z][^ \t\n]*+))"
 )
+# Where a section started by a colon-less inline header ends when the report has no findings header: its
+# first sentence ("Comparison XXXX, XXXX. Clear lungs." is a comparison, then the findings) or a blank line.
+_SENTENCE_END: Final = re.compile(r"\n[ \t]*+\n|[.!?][\"')\]]*+(?=\s++[A-Z0-9])")
 _NON_BLANK: Final = re.compile(r"\S")
 _LINE_EDGE: Final = re.compile(r"\n(?:(?<=\s\n)|\s)")  # a line break with whitespace before or after it
 
@@ -186,7 +189,11 @@ def split_detailed(blocks: Sequence[TextBlock]) -> SplitResult:
 
 def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
     """The sections and, in order, the header labels recognised (no `SplitResult` for `split_sections`)."""
-    scanned = [(hint, text, scan(text)) for hint, text in _runs(blocks)]
+    # Colon-less inline headers only in text no OBX-3 code assigns to a section: in a coded impression,
+    # "Comparison XXXX, XXXX. Stable chest." is the radiologist's impression.
+    scanned = [
+        (hint, text, scan(text, inline=hint is None or hint == "body")) for hint, text in _runs(blocks)
+    ]
 
     has_findings = False
     has_strong_impression = False
@@ -207,6 +214,7 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
     impression_started = False
     trailing_addendum = False
     cut_pending = False  # a header-started short section that may end after its first paragraph
+    cut_at_sentence = False  # ... or, started by an inline header, after its first sentence
     suppress_until: tuple[int, int] | None = None  # a preliminary read runs to this FINAL banner
 
     def add(kind: Kind | None, piece: str) -> None:
@@ -232,7 +240,8 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
         for index, (cut, resume, event_type, kind, strong, label) in enumerate(
             [*events, (len(text), len(text), END, None, True, "")]
         ):
-            if event_type == HEADER and (
+            is_header = event_type in (HEADER, INLINE)
+            if is_header and (
                 (suppress_until is not None and suppress_until != (run, index))
                 or (trailing_addendum and kind in _MAIN_KINDS)
                 or (kind == "impression" and not strong and has_strong_impression)
@@ -243,7 +252,11 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
             # The text since the previous event belongs to the current section.
             if cut_pending and (first := _NON_BLANK.search(text, pos, cut)) is not None:
                 cut_pending = False
-                split_at = _section_end(text, first.start(), cut)
+                if cut_at_sentence:
+                    stop = _SENTENCE_END.search(text, first.start(), cut)
+                    split_at = None if stop is None else stop.end()
+                else:
+                    split_at = _section_end(text, first.start(), cut)
                 if split_at is not None:
                     add(current, text[pos:split_at])
                     current = None
@@ -261,7 +274,7 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
                 else:
                     pieces[name] = [text[pos:cut]]
             pos = resume
-            if event_type == HEADER and kind is not None:
+            if is_header and kind is not None:
                 if kind == "prelim":
                     final = _find_final(scanned, run, index)
                     if final is not None:
@@ -279,6 +292,7 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
                 elif kind == "addendum" and impression_started:
                     trailing_addendum = True
                 cut_pending = not has_findings and kind in _SHORT_KINDS and not trailing_addendum
+                cut_at_sentence = event_type == INLINE
             elif event_type in (LINE, FINAL):
                 suppress_until = None
                 add("other", text[cut:resume])

@@ -214,7 +214,7 @@ INLINE_LABELS: Final[tuple[str, ...]] = (
     "OPINION",
     "SUMMARY",
 )
-# A label word followed by one of these (in any case) is prose, not a header: "Findings are unchanged",
+# A label word followed by one of these (in lower case) is prose, not a header: "FINDINGS are unchanged",
 # "History of smoking", "IMPRESSION is made", "Comparison with the prior".
 PROSE_AFTER_LABEL: Final = _words(
     """is are was were be been being of in on at to for from with without as by about above below and or
