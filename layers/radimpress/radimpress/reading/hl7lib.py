@@ -37,17 +37,27 @@ from radimpress.errors import (
     UnreadableMessageError,
     UnsupportedMessageTypeError,
 )
-from radimpress.reading.hl7v2 import MessageHeader, escape, read_header, split_messages
+from radimpress.reading.hl7v2 import (
+    DEFAULT_DELIMITERS,
+    Delimiters,
+    MessageHeader,
+    escape,
+    read_header,
+    split_messages,
+)
 
 __all__ = [
     "ACK_APPLICATION",
     "AckCode",
     "ack_code_for",
     "build_ack",
+    "build_draft_oru",
+    "error_condition",
+    "error_location",
     "validate_strict",
 ]
 
-AckCode = Literal["AA", "AE", "AR"]
+AckCode = Literal["AA", "AE", "AR", "CA", "CE", "CR"]
 
 #: MSH-3 of every message radimpress sends.
 ACK_APPLICATION = "RADIMPRESS"
@@ -106,7 +116,12 @@ def _at_least(version: str, *wanted: int) -> bool:
     return tuple(int(part) for part in version.split(".")) >= wanted
 
 
-def _error_location(where: str | None) -> tuple[str, str] | None:
+def error_condition(error: ReportError) -> tuple[str, str]:
+    """The HL7 table 0357 condition (code, text) that ERR reports for ``error``."""
+    return _ERROR_CONDITIONS.get(type(error), ("207", "Application internal error"))
+
+
+def error_location(where: str | None) -> tuple[str, str] | None:
     """``"OBX-5"`` -> ``("OBX", "5")``; None for byte offsets and other non-field locations."""
     if not where:
         return None
@@ -137,61 +152,80 @@ def build_ack(
     sending_application: str = ACK_APPLICATION,
     sending_facility: str | None = None,
 ) -> str:
-    """An HL7 ACK (original mode) for ``received``: ER7 text with ``\\r`` terminators, no MLLP framing.
+    """An HL7 ACK for ``received``: ER7 text, every segment ``\\r``-terminated, no MLLP framing.
 
-    MSH-5/MSH-6 answer the sender's MSH-3/MSH-4 (their namespace ids), MSA-2 echoes its MSH-10, MSH-12
-    its version, MSH-9 is ``ACK^<trigger>^ACK``. ``code`` defaults to :func:`ack_code_for` of ``error``; an
-    error adds MSA-3 (its text) and ERR (table 0357 condition and, when it names a field, the location:
-    ERR-2 from v2.5, ERR-1 before). An unreadable ``received`` still gets an ACK (AR) with the MSH fields
-    it lacks left empty.
+    In the sender's delimiters (MSH-1/MSH-2) and version (MSH-12). MSH-5/MSH-6 answer the sender's
+    MSH-3/MSH-4 (their namespace ids), MSA-2 echoes its MSH-10, MSH-9 is ``ACK^<trigger>^ACK``. ``code``
+    defaults to :func:`ack_code_for` of ``error``; an error adds MSA-3 (its text) and ERR (table 0357
+    condition and, when it names a field, the location: ERR-2 from v2.5, ERR-1 before). An unreadable
+    ``received`` still gets an ACK with the MSH fields it lacks left empty. The listener's hot path builds
+    the same text directly (:mod:`radimpress.transports.ack`); the tests hold the two together.
     """
     header = _header_or_none(received)
     ack_code = code or ack_code_for(error)
     received_version = header.version if header else None
     version = _version_for(received_version)
     trigger = header.trigger_event if header else None
+    d = header.delimiters if header else DEFAULT_DELIMITERS
 
-    ack = Message("ACK", version=version, validation_level=VALIDATION_LEVEL.TOLERANT)
+    def esc(text: str) -> str:
+        return escape(text, d)
+
+    encoding = {
+        "FIELD": d.field,
+        "COMPONENT": d.component,
+        "REPETITION": d.repetition,
+        "ESCAPE": d.escape,
+        "SUBCOMPONENT": d.subcomponent,
+        "GROUP": "\r",
+        "SEGMENT": "\r",
+    }
+    ack = Message("ACK", version=version, validation_level=VALIDATION_LEVEL.TOLERANT, encoding_chars=encoding)
     msh = ack.msh
-    msh.msh_3 = escape(sending_application)
+    msh.msh_2 = d.component + d.repetition + d.escape + d.subcomponent + d.truncation
+    msh.msh_3 = esc(sending_application)
     if sending_facility:
-        msh.msh_4 = escape(sending_facility)
+        msh.msh_4 = esc(sending_facility)
     if header and header.sending_application:
-        msh.msh_5 = escape(header.sending_application)
+        msh.msh_5 = esc(header.sending_application)
     if header and header.sending_facility:
-        msh.msh_6 = escape(header.sending_facility)
+        msh.msh_6 = esc(header.sending_facility)
     msh.msh_7 = _timestamp(now)
+    c = d.component
     if trigger:  # message structure (MSH-9.3) exists from v2.3.1
-        msh.msh_9 = f"ACK^{escape(trigger)}^ACK" if _at_least(version, 2, 3, 1) else f"ACK^{escape(trigger)}"
+        structure = f"{c}ACK" if _at_least(version, 2, 3, 1) else ""
+        msh.msh_9 = f"ACK{c}{esc(trigger)}{structure}"
     else:
         msh.msh_9 = "ACK"
-    msh.msh_10 = escape(control_id or uuid.uuid4().hex[:20].upper())
-    msh.msh_11 = escape((header.processing_id if header else None) or "P")
-    msh.msh_12 = escape(received_version or version)
+    msh.msh_10 = esc(control_id or uuid.uuid4().hex[:20].upper())
+    msh.msh_11 = esc((header.processing_id if header else None) or "P")
+    msh.msh_12 = esc(received_version or version)
 
     msa = ack.msa
     msa.msa_1 = ack_code
     if header and header.control_id:
-        msa.msa_2 = escape(header.control_id)
+        msa.msa_2 = esc(header.control_id)
     if error is not None:
-        msa.msa_3 = escape(str(error)[:80])
-        _add_err(ack, error, version)
-    return str(ack.to_er7()).rstrip("\r")
+        msa.msa_3 = esc(str(error)[:80])
+        _add_err(ack, error, version, d)
+    return str(ack.to_er7()).rstrip("\r") + "\r"
 
 
-def _add_err(ack: Message, error: ReportError, version: str) -> None:
-    condition, condition_text = _ERROR_CONDITIONS.get(type(error), ("207", "Application internal error"))
-    location = _error_location(error.where)
+def _add_err(ack: Message, error: ReportError, version: str, d: Delimiters) -> None:
+    condition, condition_text = error_condition(error)
+    location = error_location(error.where)
+    c, sub = d.component, d.subcomponent
     err = ack.add_segment("ERR")
     if _at_least(version, 2, 5):
         if location:
-            err.err_2 = f"{location[0]}^1^{location[1]}"
-        err.err_3 = f"{condition}^{escape(condition_text)}^HL70357"
+            err.err_2 = f"{location[0]}{c}1{c}{location[1]}"
+        err.err_3 = f"{condition}{c}{escape(condition_text, d)}{c}HL70357"
         err.err_4 = "E"
-        err.err_8 = escape(str(error)[:250])
+        err.err_8 = escape(str(error)[:250], d)
     else:
         segment, field = location or ("", "")
-        err.err_1 = f"{segment}^{'1' if segment else ''}^{field}^{condition}&{escape(condition_text)}&HL70357"
+        code = f"{condition}{sub}{escape(condition_text, d)}{sub}HL70357"
+        err.err_1 = f"{segment}{c}{'1' if segment else ''}{c}{field}{c}{code}"
 
 
 def validate_strict(message: bytes | str) -> list[str]:
