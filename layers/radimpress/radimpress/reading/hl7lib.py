@@ -1,4 +1,4 @@
-"""The one module that imports an HL7 library (hl7apy): outbound ACKs and optional strict validation.
+"""The one module that imports an HL7 library (hl7apy): ACKs, drafts back as ORU^R01, strict validation.
 
 Where hl7apy serves, and where it does not (measured on this project's 3.3-KB ORU^R01 fixtures):
 
@@ -21,6 +21,7 @@ patient data included.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -48,12 +49,14 @@ from radimpress.reading.hl7v2 import (
 
 __all__ = [
     "ACK_APPLICATION",
+    "IMPRESSION_CODE",
     "AckCode",
     "ack_code_for",
     "build_ack",
     "build_draft_oru",
     "error_condition",
     "error_location",
+    "read_draft_oru",
     "validate_strict",
 ]
 
@@ -251,3 +254,114 @@ def validate_strict(message: bytes | str) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - third-party parser: any failure is a finding, not a crash
         return [f"{type(exc).__name__}: invalid value (content withheld)"]
     return []
+
+
+#: LOINC 19005-8, "Radiology Imaging study [Impression] (narrative)": the OBX-3 of a drafted impression
+#: unless the site configures its own code.
+IMPRESSION_CODE = ("19005-8", "Impression", "LN")
+_ORU_VERSION = "2.5.1"
+
+
+def build_draft_oru(
+    *,
+    draft: str,
+    control_id: str,
+    accession: str | None,
+    placer_order: str | None = None,
+    procedure_code: str | None = None,
+    procedure_text: str | None = None,
+    receiving_application: str | None = None,
+    receiving_facility: str | None = None,
+    original_control_id: str | None = None,
+    flags: Sequence[str] = (),
+    engine: str,
+    model_id: str,
+    observation_code: tuple[str, str, str] = IMPRESSION_CODE,
+    processing_id: str = "P",
+    now: datetime | None = None,
+) -> str:
+    """A drafted impression as an ORU^R01 (v2.5.1) back to the reporting system: ER7, ``\\r`` after each
+    segment, no MLLP framing.
+
+    The order is the original one (ORC-2/OBR-2 placer, ORC-3/OBR-3 filler = the accession) so the
+    reporting system files the draft with its study; OBR-25 and OBX-11 are ``P`` (preliminary: a draft
+    for the radiologist, never a final result); OBX-3 is ``observation_code`` (LOINC 19005-8 unless the
+    site has its own), OBX-5 the draft (one OBX per line), OBX-17 the engine and model. NTE
+    segments after the OBX carry each safety flag and a note naming the engine and the message drafted
+    from. No PID: radimpress keeps no patient identity, and the order numbers identify the study.
+    """
+    d = DEFAULT_DELIMITERS
+
+    def esc(text: str | None) -> str:
+        return escape(text or "", d)
+
+    oru = Message("ORU_R01", version=_ORU_VERSION, validation_level=VALIDATION_LEVEL.TOLERANT)
+    msh = oru.msh
+    msh.msh_3 = esc(ACK_APPLICATION)
+    if receiving_application:
+        msh.msh_5 = esc(receiving_application)
+    if receiving_facility:
+        msh.msh_6 = esc(receiving_facility)
+    msh.msh_7 = _timestamp(now)
+    msh.msh_9 = "ORU^R01^ORU_R01"
+    msh.msh_10 = esc(control_id)
+    msh.msh_11 = esc(processing_id)
+    msh.msh_12 = _ORU_VERSION
+    order = oru.add_group("ORU_R01_PATIENT_RESULT").add_group("ORU_R01_ORDER_OBSERVATION")
+    orc = order.add_segment("ORC")
+    orc.orc_1 = "RE"
+    if placer_order:
+        orc.orc_2 = esc(placer_order)
+    if accession:
+        orc.orc_3 = esc(accession)
+    obr = order.add_segment("OBR")
+    obr.obr_1 = "1"
+    if placer_order:
+        obr.obr_2 = esc(placer_order)
+    if accession:
+        obr.obr_3 = esc(accession)
+    if procedure_code or procedure_text:
+        obr.obr_4 = f"{esc(procedure_code)}^{esc(procedure_text)}"
+    obr.obr_7 = _timestamp(now)
+    obr.obr_25 = "P"
+    # one OBX per line (hl7apy would escape a \.br\ formatting command in the value)
+    lines = [line.strip() for line in draft.strip().splitlines() if line.strip()] or [""]
+    for number, line in enumerate(lines, start=1):
+        observation = order.add_group("ORU_R01_OBSERVATION")
+        obx = observation.add_segment("OBX")
+        obx.obx_1 = str(number)
+        obx.obx_2 = "TX"
+        obx.obx_3 = "^".join(esc(part) for part in observation_code)
+        obx.obx_5 = esc(line)
+        obx.obx_11 = "P"
+        obx.obx_14 = _timestamp(now)
+        obx.obx_17 = f"{esc(engine)}^{esc(model_id)}"
+    notes = [f"safety flag: {flag}" for flag in flags]
+    origin = f" from message {original_control_id}" if original_control_id else ""
+    notes.append(f"machine-drafted impression{origin} by {engine} ({model_id}): preliminary, for review")
+    for number, text in enumerate(notes, start=1):
+        nte = observation.add_segment("NTE")
+        nte.nte_1 = str(number)
+        nte.nte_2 = "L"
+        nte.nte_3 = esc(text)
+    return str(oru.to_er7()).rstrip("\r") + "\r"
+
+
+def read_draft_oru(message: str) -> dict[str, object]:
+    """What :func:`build_draft_oru` put in ``message``, read back with hl7apy (for tests and checks)."""
+    parsed = hl7apy_parse_message(message.replace("\r\n", "\r"), find_groups=True)
+    order = parsed.oru_r01_patient_result.oru_r01_order_observation
+    observations = list(order.oru_r01_observation)
+    obx = [observation.obx for observation in observations]
+    return {
+        "message_type": parsed.msh.msh_9.to_er7(),
+        "control_id": parsed.msh.msh_10.to_er7(),
+        "placer_order": order.obr.obr_2.to_er7(),
+        "accession": order.obr.obr_3.to_er7(),
+        "result_status": order.obr.obr_25.to_er7(),
+        "code": obx[0].obx_3.to_er7(),
+        "draft": "\n".join(segment.obx_5.to_er7() for segment in obx),
+        "observation_status": {segment.obx_11.to_er7() for segment in obx},
+        "method": obx[0].obx_17.to_er7(),
+        "notes": [nte.nte_3.to_er7() for nte in observations[-1].nte],
+    }

@@ -119,14 +119,17 @@ def acknowledge(
     final: AckCode = _ENHANCED[code] if received.mode == "enhanced" else code
     if received.mode == "enhanced" and not _wanted(received.accept_type, final):
         return Acknowledgement(final, None)
-    return Acknowledgement(final, ack_text(
+    return Acknowledgement(
+        final,
+        ack_text(
             received.header,
             final,
             error=error,
             sending_facility=sending_facility,
             control_id=control_id,
             now=now,
-        ))
+        ),
+    )
 
 
 def ack_text(
