@@ -22,6 +22,10 @@ everything selected was sent, 1 when the queue refused any, 2 on bad usage.
 ``radimpress mllp --queue-url Q --bucket B [--spool DIR]`` listens for HL7 over MLLP (default port 2575)
 and stores every message (ingest queue, or the spool when the queue is slow or away) before acknowledging it
 (:mod:`radimpress.transports.mllp`); it runs until SIGTERM or SIGINT, then drains and stops.
+
+``radimpress mllp-send --host H --port P PATH...`` sends HL7 messages (e.g. drafts as ORU^R01) over MLLP
+and checks each ACK (:mod:`radimpress.transports.mllp_client`): AE or no answer is retried with backoff,
+AR is reported and not retried. Exit 0 when every message was delivered, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_draft_and_evaluate(commands)
     _add_replay(commands)
     _add_mllp(commands)
+    _add_mllp_send(commands)
     return parser
 
 
@@ -151,6 +156,56 @@ def _mllp(args: argparse.Namespace, out: TextIO) -> int:
         f"queued {stats.queued}, spooled {stats.spooled}, drained {stats.drained}\n"
     )
     return 0
+
+
+def _add_mllp_send(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = commands.add_parser(
+        "mllp-send",
+        help="send HL7 messages (e.g. drafts as ORU^R01) to an MLLP destination and check each ACK",
+        description=(
+            "Send each message, wait for its ACK: AA delivered; AE or no answer retried with backoff; "
+            "AR refused (not retried). Exit 0 when every message was delivered, 1 otherwise."
+        ),
+    )
+    send.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files holding HL7 messages (a batch file: each)"
+    )
+    send.add_argument("--host", default="127.0.0.1", help="the receiver (default 127.0.0.1)")
+    send.add_argument("--port", type=int, default=2575, help="its port (default 2575)")
+    send.add_argument("--attempts", type=int, default=5, help="attempts per message (default 5)")
+    send.add_argument("--backoff", type=float, default=0.5, help="first wait between attempts, seconds")
+    send.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an ACK (default 10)")
+    send.add_argument("--tls-ca", metavar="PEM", help="use TLS, trusting this CA (or self-signed cert)")
+
+
+def _mllp_send(args: argparse.Namespace, out: TextIO) -> int:
+    import ssl  # noqa: PLC0415
+
+    from radimpress.reading.hl7v2 import split_messages  # noqa: PLC0415
+    from radimpress.transports.mllp_client import MllpSender  # noqa: PLC0415
+
+    tls = ssl.create_default_context(cafile=args.tls_ca) if args.tls_ca else None
+    failed = 0
+    with MllpSender(
+        args.host, args.port, attempts=args.attempts, backoff=args.backoff, timeout=args.timeout, tls=tls
+    ) as sender:
+        for source, path in _sources(args.paths):
+            payload = _read_stdin() if path is None else path.read_bytes()
+            try:
+                messages = split_messages(payload)
+            except ReportError as exc:
+                out.write(f"{source}: not sent: {exc}\n")
+                failed += 1
+                continue
+            for number, message in enumerate(messages, start=1):
+                name = f"{source}#{number}" if len(messages) > 1 else source
+                delivery = sender.send(message.encode("utf-8"))
+                said = f": {delivery.text}" if delivery.text and delivery.outcome != "delivered" else ""
+                out.write(
+                    f"{name}: {delivery.outcome} {delivery.code or '-'} after {delivery.attempts}{said}\n"
+                )
+                failed += delivery.outcome != "delivered"
+    return 1 if failed else 0
 
 
 def _day(text: str) -> date:
@@ -416,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
             return _replay(args, sys.stdout)
         if args.command == "mllp":
             return _mllp(args, sys.stdout)
+        if args.command == "mllp-send":
+            return _mllp_send(args, sys.stdout)
     except ConfigurationError as exc:
         parser.error(str(exc))
     except (DependencyRefusedError, TransientError) as exc:
