@@ -265,7 +265,7 @@ def dead_letter_queues() -> set[str]:
 
 def test_every_queue_is_a_dead_letter_queue_or_redrives_to_one() -> None:
     dlqs = dead_letter_queues()
-    assert dlqs == {"IngestDLQ", "CompletionDLQ", "NightlyDLQ"}
+    assert dlqs == {"IngestDLQ", "CompletionDLQ", "NightlyDLQ", "OutboundDLQ"}
     for name in of_type(QUEUE):
         props = properties(name)
         if name in dlqs:
