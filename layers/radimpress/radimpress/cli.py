@@ -97,6 +97,9 @@ def _add_mllp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--send-deadline", type=float, default=3.0, metavar="SECONDS",
         help="answer within this many seconds, spooling if the queue is slower (default 3)",
     )  # fmt: skip
+    mllp.add_argument(
+        "--senders", type=int, default=2, help="queue sends in flight at once, each up to 10 messages (default 2)"
+    )
     mllp.add_argument("--facility", help="MSH-4 of our ACKs (default: the host name)")
     mllp.add_argument(
         "--refuse-type", dest="refuse_types", action="append", metavar="CODE",
@@ -131,6 +134,7 @@ def _mllp(args: argparse.Namespace, out: TextIO) -> int:
         S3ObjectStore(args.bucket),
         spool=Spool(Path(args.spool)) if args.spool else None,
         send_deadline=args.send_deadline,
+        senders=args.senders,
         refused_types=args.refuse_types or DEFAULT_REFUSED_TYPES,
         sending_facility=args.facility or socket.gethostname(),
         allowed_sources=args.allowed,
