@@ -95,6 +95,11 @@ STAND_INS: Mapping[str, str] = {
     "AWS::SageMaker::Endpoint": "radimpress.local.endpoint.LocalAsyncEndpoint, serving InvokeEndpointAsync",
     "AWS::ApplicationAutoScaling::ScalableTarget": "none: the local endpoint is one always-on instance",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "none: the local endpoint is one always-on instance",
+    "AWS::Glue::DataCatalogEncryptionSettings": (
+        "not applied: an account-wide setting; the embedded Glue catalog keeps its tables unencrypted"
+    ),
+    "AWS::CloudTrail::Trail": "none: the embedded S3 keeps no data-event trail (on only by parameter)",
+    "AWS::EC2::VPCEndpoint": "none: the demo runs on loopback, not in a VPC (on only in VPC mode)",
 }
 
 #: The Model's image and artifact are never pulled locally; these placeholders satisfy the template's Rules
@@ -106,6 +111,12 @@ LOCAL_PARAMETERS: Mapping[str, str] = {
     "HttpsDomainName": "hl7.radimpress.invalid",
     "HttpsCertificateArn": f"arn:aws:acm:{DEFAULT_REGION}:{ACCOUNT_ID}:certificate/local-stand-in",
     "HttpsTruststoreUri": "s3://radimpress-local-stand-in/truststore.pem",
+    # and both access-logging options and VPC mode, so the trail and the endpoints are planned (stood in)
+    "DataAccessLogging": "both",
+    "VpcSubnetIds": "subnet-0local",
+    "VpcSecurityGroupIds": "sg-0local",
+    "VpcId": "vpc-0local",
+    "VpcRouteTableIds": "rtb-0local",
 }
 
 
