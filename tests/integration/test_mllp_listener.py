@@ -281,7 +281,7 @@ def test_tls_is_served_and_plain_tcp_is_not_answered(listen: Any, tmp_path: Path
         client.wrap_socket(raw, server_hostname="localhost") as connection,
     ):
         connection.sendall(frame(oru("T1")))
-        assert msa(read_acks(connection, 1)[0])[1:3] == ["AA", "T1"]  # type: ignore[arg-type]
+        assert msa(read_acks(connection, 1)[0])[1:3] == ["AA", "T1"]
     with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as plain:
         plain.sendall(frame(oru("T2")))
         assert plain.recv(65536)[:1] != b"\x0b"  # a TLS alert or a close, never an ACK

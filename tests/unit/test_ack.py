@@ -15,7 +15,7 @@ from radimpress.errors import (
 )
 from radimpress.reading import hl7lib
 from radimpress.reading.hl7v2 import read_header
-from radimpress.transports.ack import ack_text, acknowledge, read_ack_header
+from radimpress.transports.ack import AckCode, ack_text, acknowledge, read_ack_header
 from tests.conftest import load_event
 
 NOW = datetime(2024, 3, 11, 10, 0, 0, tzinfo=UTC)
@@ -41,11 +41,11 @@ ERRORS: list[ReportError | None] = [
 @pytest.mark.parametrize("received", RECEIVED)
 @pytest.mark.parametrize("error", ERRORS)
 @pytest.mark.parametrize("code", ["AA", "AE", "AR", "CA", "CR"])
-def test_the_direct_ack_is_the_hl7apy_ack(received: bytes, error: ReportError | None, code: str) -> None:
+def test_the_direct_ack_is_the_hl7apy_ack(received: bytes, error: ReportError | None, code: AckCode) -> None:
     # Given the same inputs (time and control id pinned)
     expected = hl7lib.build_ack(
         received, error=error, code=code, now=NOW, control_id="ACK1", sending_facility="FAC^1"
-    )  # type: ignore[arg-type]
+    )
     # When the listener builds its ACK directly
     got = ack_text(
         read_ack_header(received).header,
@@ -54,7 +54,7 @@ def test_the_direct_ack_is_the_hl7apy_ack(received: bytes, error: ReportError | 
         sending_facility="FAC^1",
         control_id="ACK1",
         now=NOW,
-    )  # type: ignore[arg-type]
+    )
     # Then the text is the same, byte for byte
     assert got == expected
 

@@ -9,14 +9,13 @@ import pytest
 from radimpress.config import CompletionSettings
 from radimpress.errors import TransientError
 from radimpress.pipeline.completion import CompletionBatch
+from radimpress.pipeline.records import ResultRecord
 from radimpress.reading.hl7lib import read_draft_oru
 from radimpress.reading.hl7v2 import parse_message
 from tests.fakes import InMemoryQueue
 from tests.unit.test_completion import json_writer, notification, store_with, submission
 
-OUTPUT = json.dumps(
-    {"generated_texts": ["No acute abnormality.\nStable cardiomegaly."]}
-).encode()
+OUTPUT = json.dumps({"generated_texts": ["No acute abnormality.\nStable cardiomegaly."]}).encode()
 
 
 def completions(queue: InMemoryQueue, **env: str) -> CompletionBatch:
@@ -36,6 +35,7 @@ def test_a_completed_draft_goes_back_as_a_preliminary_oru_with_its_order_and_fla
     # When a draft completes
     with completions(queue) as batch:
         result = batch.complete(notification())
+    assert isinstance(result, ResultRecord)
     # Then one ORU^R01 is on the outbound queue, and hl7apy reads back what it says
     (sent,) = queue.sent
     oru = read_draft_oru(sent.body)
@@ -78,6 +78,7 @@ def test_the_oru_is_readable_hl7_for_the_pipelines_own_reader() -> None:
     queue = InMemoryQueue()
     with completions(queue) as batch:
         result = batch.complete(notification())
+    assert isinstance(result, ResultRecord)
     # a receiving system that reads 19005-8 as the impression gets the draft there
     report = parse_message(
         queue.sent[0].body + "OBX|9|TX|18782-3^Findings^LN||see original||||||P\r", source="o"

@@ -98,7 +98,10 @@ def _add_mllp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="answer within this many seconds, spooling if the queue is slower (default 3)",
     )  # fmt: skip
     mllp.add_argument(
-        "--senders", type=int, default=2, help="queue sends in flight at once, each up to 10 messages (default 2)"
+        "--senders",
+        type=int,
+        default=2,
+        help="queue sends in flight at once, each up to 10 messages (default 2)",
     )
     mllp.add_argument("--facility", help="MSH-4 of our ACKs (default: the host name)")
     mllp.add_argument(

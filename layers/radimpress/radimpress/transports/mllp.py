@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import ssl
 import time
@@ -264,7 +265,7 @@ class MllpGateway:
                 logger.warning("queue send failed: spooling", error_type=code, count=len(batch))
                 names = await self._spool_batch(batch)
                 if isinstance(exc, TimeoutError) and names:
-                    sent.add_done_callback(lambda done, names=names: self._late(done, names))
+                    sent.add_done_callback(functools.partial(self._late, names=names))
                 continue
             for index, pending in enumerate(batch):
                 if not pending.done.done():
@@ -297,7 +298,7 @@ class MllpGateway:
         self._start_drainer()
         return names
 
-    def _late(self, done: asyncio.Future[list[int]], names: list[str]) -> None:
+    def _late(self, done: asyncio.Future[list[int]], *, names: list[str]) -> None:
         """A send that missed the deadline finished after all: if it succeeded, its spooled copies go."""
         if done.cancelled() or done.exception() is not None or self.spool is None:
             return
