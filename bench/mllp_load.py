@@ -14,9 +14,11 @@ proxy refuses connections for a while mid-run: the spool takes over, drains afte
 swallows requests and never answers for a while: no answer at all), ``kill`` (the listener is killed with
 SIGKILL mid-run and started again on the same spool).
 
-Reconciliation, per variant: every message answered AA is on the ingest queue or still in the spool (none
-lost); copies on the queue are counted by ``dedup-id`` (a copy is a message the listener stored twice
-because its sender resent it, e.g. after a kill; ingest collapses copies, see
+A consumer takes messages off the ingest queue as the ingest function would (receive, delete), so the
+queue stays short. Reconciliation, per variant: every message answered AA reached the queue or is still in
+the spool (none lost); copies on the queue are counted by ``dedup-id`` (a copy is a message the listener
+stored twice: its sender resent it after a kill, or a send timed out but did arrive; ingest collapses
+copies, see
 ``radimpress.transports.intake``). Targets: >= 500 msg/s, ACK p99 <= 50 ms (steady), every ACK within
 the send deadline while the queue hangs, reconciliation exact.
 """
@@ -251,17 +253,39 @@ def run_clients(port: int, payloads: list[bytes], connections: int, check_msa2: 
 # ---------------------------------------------------------------------------------------- a variant
 
 
-def queue_contents(sqs: Any, url: str) -> list[str]:
-    """The dedup ids of every message on the queue (received once each, left invisible)."""
-    ids: list[str] = []
-    empty = 0
-    while empty < 2:
-        batch = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=900, MessageAttributeNames=["All"]
+class Consumer:
+    """Takes messages off the queue as the ingest function would (receive, then delete), keeping their
+    dedup ids: the queue stays short, as it does in production (moto's sends slow down with its length)."""
+
+    def __init__(self, sqs: Any, url: str) -> None:
+        self.sqs, self.url = sqs, url
+        self.ids: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _take(self) -> int:
+        batch = self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
         ).get("Messages", [])
-        empty = empty + 1 if not batch else 0
-        ids += [m["MessageAttributes"]["dedup-id"]["StringValue"] for m in batch]
-    return ids
+        if batch:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=entries)
+            self.ids += [m["MessageAttributes"]["dedup-id"]["StringValue"] for m in batch]
+        return len(batch)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._take()
+
+    def finish(self) -> list[str]:
+        """Stop, then take whatever is left (two empty receives in a row)."""
+        self._stop.set()
+        self._thread.join(30)
+        empty = 0
+        while empty < 2:
+            empty = 0 if self._take() else empty + 1
+        return self.ids
 
 
 def spooled(spool: Path) -> list[str]:
@@ -287,8 +311,11 @@ def run_variant(name: str, args: argparse.Namespace, moto_url: str, work: Path) 
 
     sqs = boto3.client("sqs", endpoint_url=moto_url, region_name="us-east-1")
     queue_url = sqs.create_queue(QueueName=f"ingest-{name}")["QueueUrl"]
+    consumer = Consumer(sqs, queue_url)
     if name == "queue":
-        return queue_ceiling(payloads, queue_url, args.connections)
+        result = queue_ceiling(payloads, queue_url, args.connections)
+        consumer.finish()
+        return result
     proxy = FaultProxy(int(moto_url.rsplit(":", 1)[1]))
     spool = work / f"spool-{name}"
     via = moto_url if os.environ.get("BENCH_NO_PROXY") else f"http://127.0.0.1:{proxy.port}"
@@ -319,7 +346,7 @@ def run_variant(name: str, args: argparse.Namespace, moto_url: str, work: Path) 
     while spooled(spool) and time.monotonic() < drain_deadline:
         time.sleep(0.2)
     listener.stop()
-    on_queue = queue_contents(sqs, queue_url)
+    on_queue = consumer.finish()
     left = spooled(spool)
     proxy.close()
     result = summary(name, tally, seconds, (on_queue, left))
