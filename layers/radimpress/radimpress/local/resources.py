@@ -610,6 +610,14 @@ def _stand_in(stack: LocalStack, resource: ResolvedResource) -> tuple[str, dict[
         name = named("PolicyName", 256)
         arn = f"arn:aws:autoscaling:{region}:{account}:scalingPolicy:{logical}:policyName/{name}"
         return arn, {"Arn": arn}
+    if kind == "AWS::EC2::VPCEndpoint":
+        endpoint_id = "vpce-" + hashlib.sha256(f"{stack.stack_name}/{logical}".encode()).hexdigest()[:17]
+        return endpoint_id, {"Id": endpoint_id}
+    if kind == "AWS::CloudTrail::Trail":
+        name = named("TrailName", 128)
+        return name, {"Arn": f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"}
+    if kind == "AWS::Glue::DataCatalogEncryptionSettings":
+        return str(p.get("CatalogId") or account), {}
     raise ConfigurationError(f"no stand-in for {kind}", where=logical)  # pragma: no cover - plan() refuses it
 
 
