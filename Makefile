@@ -3,15 +3,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# checkov pins many dependencies of its own: it gets a virtualenv of its own, apart from the project's
+CHECKOV_VENV := .venv-checkov
+CHECKOV      := $(CHECKOV_VENV)/bin/checkov
 N      ?= 2000
 
-.PHONY: help install test test-sdk lint format typecheck unit demo bench clean
+.PHONY: help install test test-sdk lint scan format typecheck unit demo bench clean
 
 help:
 	@echo "make demo    run the pipeline end to end on the embedded engine (N=$(N) reports)"
 	@echo "make test    lint, type-check and run the whole test suite"
 	@echo "make bench   print the benchmark figures"
-	@echo "make lint    ruff (lint + format check) and mypy only"
+	@echo "make lint    checkov over template.yaml, ruff (lint + format check) and mypy"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +39,16 @@ $(SDK_STAMP): pyproject.toml
 test-sdk: $(SDK_STAMP)
 	$(SDK_VENV)/bin/pytest -q tests/sdk
 
-lint: $(STAMP)
+
+$(CHECKOV):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3.2,<4'
+
+# the template's security scan; accepted findings and their reasons: .checkov.yaml
+scan: $(CHECKOV)
+	$(CHECKOV) --config-file .checkov.yaml
+
+lint: $(STAMP) scan
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -59,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/rouge.py
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/mllp_load.py
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam .coverage
+	rm -rf $(VENV) $(SDK_VENV) $(CHECKOV_VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam .coverage

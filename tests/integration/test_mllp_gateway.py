@@ -30,7 +30,7 @@ def gateway(aws: dict[str, Any]) -> Iterator[tuple[MllpGateway, int, str]]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     yield gateway, port, queue_url
-    loop.call_soon_threadsafe(server.close)
+    asyncio.run_coroutine_threadsafe(gateway.close(1), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
 

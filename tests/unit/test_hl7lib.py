@@ -60,7 +60,8 @@ def test_ack_accepts_a_good_message(load_event: LoadEvent) -> None:
     assert msh[9:13] == ["ACK^R01^ACK", "ACK0001", "P", "2.5.1"]
     assert msa[1:3] == ["AA", "MSG00001"]
     assert "ERR" not in fields(ack)
-    assert "\n" not in ack and not ack.endswith("\r")
+    # and every segment, the last one too, ends with \r (the MLLP end block follows it)
+    assert "\n" not in ack and ack.endswith("\r") and not ack.endswith("\r\r")
 
 
 def test_ack_for_a_content_error_is_ae_with_err(load_event: LoadEvent) -> None:

@@ -32,6 +32,17 @@ ENDPOINT_RESOURCES = {
     "InferenceTopicsPolicy",
     "EndpointBacklogAgeAlarm",
 }
+# off by default: VPC mode (no subnets given) and the CloudTrail data-event trail (server access logs instead)
+DEFAULT_OFF = {
+    "SqsEndpoint",
+    "SageMakerRuntimeEndpoint",
+    "SecretsManagerEndpoint",
+    "KmsEndpoint",
+    "XRayEndpoint",
+    "S3GatewayEndpoint",
+    "DynamoDbGatewayEndpoint",
+    "DataEventsTrail",
+}
 ENDPOINT_INPUTS = {
     "ModelDataUrl": "s3://model-artifacts/flan-t5-xl/model.tar.gz",
     "ImageUri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.1-gpu-py310",
@@ -129,9 +140,13 @@ def test_an_existing_endpoint_turns_the_sagemaker_resources_off(template: dict[s
     plan = resolve(template, parameters, physical, attributes, REGION, ACCOUNT)
     # Then the endpoint resources are off and everything else is on
     assert plan.conditions["CreateEndpoint"] is False
-    assert {r.logical_id for r in plan.resources.values() if not r.enabled} == ENDPOINT_RESOURCES
+    assert {
+        r.logical_id for r in plan.resources.values() if not r.enabled
+    } == ENDPOINT_RESOURCES | DEFAULT_OFF
     assert all(not plan.resources[name].properties for name in ENDPOINT_RESOURCES)
-    assert {r.logical_id for r in plan.enabled()} == set(template["Resources"]) - ENDPOINT_RESOURCES
+    assert {r.logical_id for r in plan.enabled()} == set(
+        template["Resources"]
+    ) - ENDPOINT_RESOURCES - DEFAULT_OFF
     # And the ingest function calls the given endpoint, and may call only it
     assert plan.function_environment("IngestFunction")["ENDPOINT_NAME"] == "radimpress-local"
     (statements,) = plan.resource("IngestFunction").properties["Policies"]
@@ -146,11 +161,11 @@ def test_the_https_entry_point_exists_only_with_a_domain_name(template: dict[str
     # When no custom domain is given / Then the HTTPS entry point and only it is off, outputs included
     plain = resolve(template, ENDPOINT_INPUTS, physical, attributes, REGION, ACCOUNT)
     assert plain.conditions["CreateHttpsEntry"] is False
-    assert {r.logical_id for r in plain.resources.values() if not r.enabled} == set(HTTPS_ENTRY)
+    assert {r.logical_id for r in plain.resources.values() if not r.enabled} == set(HTTPS_ENTRY) | DEFAULT_OFF
     assert "HttpsEntryUrl" not in plain.outputs
     # When one is given / Then it is on, and engines POST to the domain
     https = resolve(template, {**ENDPOINT_INPUTS, **HTTPS_INPUTS}, physical, attributes, REGION, ACCOUNT)
-    assert all(r.enabled for r in https.resources.values())
+    assert all(r.enabled for r in https.resources.values() if r.logical_id not in DEFAULT_OFF)
     assert https.outputs["HttpsEntryUrl"] == "https://hl7.example.org/messages"
     # And the function feeds the ingest queue, with claim checks in the bucket
     environment = https.function_environment("HttpsIngestFunction")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +16,21 @@ from tests.fakes import InMemoryObjectStore, InMemoryQueue
 
 ORU = load_event("feed/01-loinc_tx.hl7")
 LATIN1 = load_event("feed/13-latin1.hl7")
+
+
+def accept_all(gateway: MllpGateway, payloads: list[bytes]) -> list[tuple[str, bytes]]:
+    """Each payload through a started gateway, in turn: (outcome, framed ACK)."""
+
+    async def run() -> list[tuple[str, bytes]]:
+        await gateway.start("127.0.0.1", 0)
+        try:
+            answers = [await gateway.handle(payload) for payload in payloads]
+        finally:
+            await gateway.close(0)
+        assert all(ack is not None for _, ack in answers)
+        return [(outcome, ack or b"") for outcome, ack in answers]
+
+    return asyncio.run(run())
 
 
 def msa(ack: bytes) -> list[str]:
@@ -52,7 +69,7 @@ def test_a_frame_past_the_limit_is_refused() -> None:
 
 def test_a_result_is_queued_then_acknowledged_aa() -> None:
     queue, store = InMemoryQueue(), InMemoryObjectStore()
-    outcome, ack = MllpGateway(queue, store).accept(ORU)
+    ((outcome, ack),) = accept_all(MllpGateway(queue, store), [ORU])
     assert outcome == "AA"
     fields = msa(ack)
     assert fields[1] == "AA" and fields[2] == "SYN000000001"  # MSA-2 echoes MSH-10
@@ -64,17 +81,18 @@ def test_bytes_sqs_cannot_carry_go_base64_and_big_ones_as_claim_checks() -> None
     queue, store = InMemoryQueue(), InMemoryObjectStore()
     gateway = MllpGateway(queue, store, claim_check_over=4096)
     big = ORU + b"OBX|2|TX|||" + b"x" * 8000 + b"\r"
-    assert gateway.accept(LATIN1)[0] == "AA"
-    assert gateway.accept(big)[0] == "AA"
+    assert [outcome for outcome, _ in accept_all(gateway, [LATIN1, big])] == ["AA", "AA"]
     small, claimed = queue.sent
-    assert small.attributes == {"content-encoding": "base64"}
+    assert small.attributes["content-encoding"] == "base64"
     assert "claim-check" in claimed.attributes and store.list("inbound/")
     assert [resolve(m.body, dict(m.attributes), store) for m in queue.sent] == [LATIN1, big]
 
 
 def test_an_unreadable_message_is_queued_and_rejected_ar() -> None:
     queue = InMemoryQueue()
-    outcome, ack = MllpGateway(queue, InMemoryObjectStore()).accept(load_event("hl7/malformed/no_msh.hl7"))
+    ((outcome, ack),) = accept_all(
+        MllpGateway(queue, InMemoryObjectStore()), [load_event("hl7/malformed/no_msh.hl7")]
+    )
     assert outcome == "AR" and msa(ack)[1] == "AR"
     assert len(queue.sent) == 1  # archived and recorded downstream, nothing lost
 
@@ -83,7 +101,8 @@ def test_an_unreadable_message_is_queued_and_rejected_ar() -> None:
     "queue", [InMemoryQueue(refuse=frozenset({0})), InMemoryQueue(fail=TransientError("throttled"))]
 )
 def test_a_message_the_queue_did_not_take_is_answered_ae_so_the_sender_retries(queue: InMemoryQueue) -> None:
+    # Given a gateway with no spool, whose queue does not take the message
     gateway = MllpGateway(queue, InMemoryObjectStore())
-    outcome, ack = gateway.accept(ORU)
+    ((outcome, ack),) = accept_all(gateway, [ORU])
     assert outcome == "AE" and msa(ack)[1] == "AE"
     assert gateway.stats.answered == {"AA": 0, "AE": 1, "AR": 0}

@@ -266,7 +266,7 @@ def dead_letter_queues() -> set[str]:
 
 def test_every_queue_is_a_dead_letter_queue_or_redrives_to_one() -> None:
     dlqs = dead_letter_queues()
-    assert dlqs == {"IngestDLQ", "CompletionDLQ", "NightlyDLQ"}
+    assert dlqs == {"IngestDLQ", "CompletionDLQ", "NightlyDLQ", "OutboundDLQ"}
     for name in of_type(QUEUE):
         props = properties(name)
         if name in dlqs:
@@ -316,7 +316,7 @@ def test_the_completion_queue_accepts_only_the_two_inference_topics() -> None:
             if props["Queues"] == [{"Ref": queue}]
         ]
         assert len(policies) == 1
-        (statement,) = statements(policies[0]["PolicyDocument"])
+        (statement,) = [s for s in statements(policies[0]["PolicyDocument"]) if s["Effect"] == "Allow"]
         assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
         assert statement["Action"] == "sqs:SendMessage"
         assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
@@ -352,8 +352,11 @@ def test_every_dead_letter_queue_and_function_raises_an_alarm_on_the_encrypted_t
 def test_every_store_is_encrypted_with_the_data_key() -> None:
     key = properties("DataKey")
     assert key["EnableKeyRotation"] is True
-    for props in map(properties, of_type("AWS::S3::Bucket")):
+    for name, props in ((name, properties(name)) for name in of_type("AWS::S3::Bucket")):
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        if name == "AccessLogBucket":  # S3 delivers server access logs only to an SSE-S3 bucket
+            assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+            continue
         assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
         assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] in DATA_KEY_REFS
         assert rule["BucketKeyEnabled"] is True
@@ -751,3 +754,65 @@ def test_every_checked_in_query_is_a_named_query_with_the_file_text() -> None:
         assert named[name]["QueryString"] == text, name
         assert ref_target(named[name]["Database"]) == "ResultsDatabase"
         assert ref_target(named[name]["WorkGroup"]) == "AthenaWorkGroup"
+
+
+def test_every_queue_refuses_plain_http() -> None:
+    # Given every queue policy's statements, by the queues they apply to
+    denied: set[str] = set()
+    for props in map(properties, of_type("AWS::SQS::QueuePolicy")):
+        for statement in statements(props["PolicyDocument"]):
+            secure = statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
+            if statement["Effect"] == "Deny" and secure == "false" and statement["Action"] == "sqs:*":
+                denied.update(queue["Ref"] for queue in props["Queues"])
+    # Then every queue of the template is covered by a SecureTransport deny
+    assert denied == set(of_type(QUEUE))
+
+
+def test_every_function_encrypts_its_environment_with_the_data_key() -> None:
+    assert TEMPLATE["Globals"]["Function"]["KmsKeyArn"] in DATA_KEY_REFS
+    assert all("KmsKeyArn" not in properties(name) for name in of_type(FUNCTION))  # none overrides it
+
+
+def test_the_key_policys_service_statements_are_scoped_to_this_account_and_its_resources() -> None:
+    policy = properties("DataKey")["KeyPolicy"]
+    services = [s for s in statements(policy) if "Service" in s["Principal"]]
+    assert len(services) >= 4
+    for statement in services:
+        condition = statement.get("Condition", {})
+        scoped = [key for operator in condition.values() for key in operator]
+        assert any(key in scoped for key in ("aws:SourceArn", "kms:EncryptionContext:aws:logs:arn")), (
+            statement
+        )
+        if statement["Sid"] != "CloudWatchLogsEncryptsLambdaLogGroups":
+            assert "aws:SourceArn" in scoped
+
+
+def test_the_data_bucket_is_access_logged_by_parameter() -> None:
+    logging = properties("DataBucket")["LoggingConfiguration"]
+    assert logging["Fn::If"][0] == "ServerAccessLogs"
+    assert logging["Fn::If"][1]["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
+    trail = RESOURCES["DataEventsTrail"]
+    assert trail["Condition"] == "TrailDataEvents"
+    (selector,) = trail["Properties"]["EventSelectors"]
+    assert selector["DataResources"][0]["Type"] == "AWS::S3::Object"
+    assert trail["Properties"]["KMSKeyId"] in DATA_KEY_REFS
+    assert set(TEMPLATE["Parameters"]["DataAccessLogging"]["AllowedValues"]) == {
+        "server-access-logs",
+        "cloudtrail-data-events",
+        "both",
+    }
+
+
+def test_the_glue_catalog_is_encrypted_with_the_data_key() -> None:
+    (settings,) = of_type("AWS::Glue::DataCatalogEncryptionSettings").values()
+    at_rest = settings["Properties"]["DataCatalogEncryptionSettings"]["EncryptionAtRest"]
+    assert at_rest["CatalogEncryptionMode"] == "SSE-KMS" and at_rest["SseAwsKmsKeyId"] in DATA_KEY_REFS
+
+
+def test_vpc_mode_puts_every_function_in_the_subnets_with_endpoints_for_what_they_call() -> None:
+    vpc = TEMPLATE["Globals"]["Function"]["VpcConfig"]["Fn::If"]
+    assert vpc[0] == "InVpc" and vpc[1]["SubnetIds"] == {"Ref": "VpcSubnetIds"}
+    endpoints = of_type("AWS::EC2::VPCEndpoint")
+    assert all(resource["Condition"] == "InVpc" for resource in endpoints.values())
+    services = {str(r["Properties"]["ServiceName"]["Fn::Sub"]).rsplit(".", 1)[-1] for r in endpoints.values()}
+    assert {"sqs", "runtime", "secretsmanager", "kms", "xray", "s3", "dynamodb"} <= services

@@ -19,9 +19,13 @@ back to the ingest queue, as claim checks on their raw archive (:mod:`radimpress
 only prints what it would send. It uses the AWS credentials and region of the environment. Exit 0 when
 everything selected was sent, 1 when the queue refused any, 2 on bad usage.
 
-``radimpress mllp --queue-url Q --bucket B`` listens for HL7 over MLLP (default port 2575) and puts every
-message on the ingest queue before acknowledging it (:mod:`radimpress.transports.mllp`); it runs until
-interrupted.
+``radimpress mllp --queue-url Q --bucket B [--spool DIR]`` listens for HL7 over MLLP (default port 2575)
+and stores every message (ingest queue, or the spool when the queue is slow or away) before acknowledging it
+(:mod:`radimpress.transports.mllp`); it runs until SIGTERM or SIGINT, then drains and stops.
+
+``radimpress mllp-send --host H --port P PATH...`` sends HL7 messages (e.g. drafts as ORU^R01) over MLLP
+and checks each ACK (:mod:`radimpress.transports.mllp_client`): AE or no answer is retried with backoff,
+AR is reported and not retried. Exit 0 when every message was delivered, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_replay(commands)
     _add_mllp(commands)
     _add_index(commands)
+    _add_mllp_send(commands)
     return parser
 
 
@@ -113,40 +118,141 @@ def _index(args: argparse.Namespace, out: TextIO) -> int:
 def _add_mllp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mllp = commands.add_parser(
         "mllp",
-        help="listen for HL7 over MLLP and put each message on the ingest queue (ACK after queueing)",
-        description="An MLLP listener for interface engines: AA once queued, AR unreadable, AE retry.",
+        help="listen for HL7 over MLLP and put each message on the ingest queue (ACK once stored)",
+        description=(
+            "An MLLP listener for interface engines: AA once queued or spooled, AR unreadable or never "
+            "drafted, AE only when not even the spool could take it. SIGTERM or SIGINT: drain, then stop."
+        ),
     )
     mllp.add_argument("--queue-url", required=True, help="the ingest queue (stack output IngestQueueUrl)")
     mllp.add_argument("--bucket", required=True, help="the data bucket, for messages over 256 KB")
     mllp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     mllp.add_argument("--port", type=int, default=2575, help="TCP port (default 2575, HL7's registered port)")
+    mllp.add_argument(
+        "--spool",
+        metavar="DIR",
+        help="on-disk spool for messages the queue cannot take in time (no spool: AE)",
+    )
+    mllp.add_argument(
+        "--send-deadline", type=float, default=3.0, metavar="SECONDS",
+        help="answer within this many seconds, spooling if the queue is slower (default 3)",
+    )  # fmt: skip
+    mllp.add_argument(
+        "--senders",
+        type=int,
+        default=2,
+        help="queue sends in flight at once, each up to 10 messages (default 2)",
+    )
+    mllp.add_argument("--facility", help="MSH-4 of our ACKs (default: the host name)")
+    mllp.add_argument(
+        "--refuse-type", dest="refuse_types", action="append", metavar="CODE",
+        help="MSH-9.1 answered AR and not queued, repeatable (default: ADT, ORM, SIU and other non-results)",
+    )  # fmt: skip
+    mllp.add_argument("--tls-cert", metavar="PEM", help="serve TLS with this certificate (chain)")
+    mllp.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
+    mllp.add_argument("--tls-client-ca", metavar="PEM", help="require client certificates signed by this CA")
+    mllp.add_argument(
+        "--allow", dest="allowed", action="append", default=[], metavar="CIDR",
+        help="a source network that may connect, repeatable (default: any)",
+    )  # fmt: skip
 
 
 def _mllp(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio  # noqa: PLC0415 - only this command runs an event loop
+    import signal  # noqa: PLC0415
+    import socket  # noqa: PLC0415
 
     from radimpress.adapters.s3 import S3ObjectStore  # noqa: PLC0415 - boto3 loads only for this command
     from radimpress.adapters.sqs import SqsQueue  # noqa: PLC0415
-    from radimpress.transports.mllp import MllpGateway  # noqa: PLC0415
+    from radimpress.transports.intake import DEFAULT_REFUSED_TYPES  # noqa: PLC0415
+    from radimpress.transports.mllp import MllpGateway, server_tls  # noqa: PLC0415
+    from radimpress.transports.spool import Spool  # noqa: PLC0415
 
-    gateway = MllpGateway(SqsQueue(args.queue_url), S3ObjectStore(args.bucket))
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ConfigurationError("--tls-cert and --tls-key go together", where="--tls-cert")
+    tls = server_tls(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
+    gateway = MllpGateway(
+        # the spool is the retry: no botocore retries, and no wait longer than the deadline
+        SqsQueue(args.queue_url, timeout=max(args.send_deadline, 1.0)),
+        S3ObjectStore(args.bucket),
+        spool=Spool(Path(args.spool)) if args.spool else None,
+        send_deadline=args.send_deadline,
+        senders=args.senders,
+        refused_types=args.refuse_types or DEFAULT_REFUSED_TYPES,
+        sending_facility=args.facility or socket.gethostname(),
+        allowed_sources=args.allowed,
+    )
 
     async def serve() -> None:
-        server = await gateway.start(args.host, args.port)
+        server = await gateway.start(args.host, args.port, tls=tls)
         addresses = ", ".join(str(sock.getsockname()[:2]) for sock in server.sockets)
-        out.write(f"listening for MLLP on {addresses}; messages go to {args.queue_url}\n")
+        secure = " over TLS" if tls else ""
+        out.write(f"listening for MLLP{secure} on {addresses}; messages go to {args.queue_url}\n")
         out.flush()
-        async with server:
-            await server.serve_forever()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        await gateway.close()
 
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:
-        stats = gateway.stats
-        out.write(
-            f"stopped: {stats.messages} messages on {stats.connections} connections, {stats.answered}\n"
-        )
+    asyncio.run(serve())
+    stats = gateway.stats
+    out.write(
+        f"stopped: {stats.messages} messages on {stats.connections} connections, {stats.answered}; "
+        f"queued {stats.queued}, spooled {stats.spooled}, drained {stats.drained}\n"
+    )
     return 0
+
+
+def _add_mllp_send(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = commands.add_parser(
+        "mllp-send",
+        help="send HL7 messages (e.g. drafts as ORU^R01) to an MLLP destination and check each ACK",
+        description=(
+            "Send each message, wait for its ACK: AA delivered; AE or no answer retried with backoff; "
+            "AR refused (not retried). Exit 0 when every message was delivered, 1 otherwise."
+        ),
+    )
+    send.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files holding HL7 messages (a batch file: each)"
+    )
+    send.add_argument("--host", default="127.0.0.1", help="the receiver (default 127.0.0.1)")
+    send.add_argument("--port", type=int, default=2575, help="its port (default 2575)")
+    send.add_argument("--attempts", type=int, default=5, help="attempts per message (default 5)")
+    send.add_argument("--backoff", type=float, default=0.5, help="first wait between attempts, seconds")
+    send.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an ACK (default 10)")
+    send.add_argument("--tls-ca", metavar="PEM", help="use TLS, trusting this CA (or self-signed cert)")
+
+
+def _mllp_send(args: argparse.Namespace, out: TextIO) -> int:
+    import ssl  # noqa: PLC0415
+
+    from radimpress.reading.hl7.segments import split_messages  # noqa: PLC0415
+    from radimpress.transports.mllp_client import MllpSender  # noqa: PLC0415
+
+    tls = ssl.create_default_context(cafile=args.tls_ca) if args.tls_ca else None
+    failed = 0
+    with MllpSender(
+        args.host, args.port, attempts=args.attempts, backoff=args.backoff, timeout=args.timeout, tls=tls
+    ) as sender:
+        for source, path in _sources(args.paths):
+            payload = _read_stdin() if path is None else path.read_bytes()
+            try:
+                messages = split_messages(payload)
+            except ReportError as exc:
+                out.write(f"{source}: not sent: {exc}\n")
+                failed += 1
+                continue
+            for number, message in enumerate(messages, start=1):
+                name = f"{source}#{number}" if len(messages) > 1 else source
+                delivery = sender.send(message.encode("utf-8"))
+                said = f": {delivery.text}" if delivery.text and delivery.outcome != "delivered" else ""
+                out.write(
+                    f"{name}: {delivery.outcome} {delivery.code or '-'} after {delivery.attempts}{said}\n"
+                )
+                failed += delivery.outcome != "delivered"
+    return 1 if failed else 0
 
 
 def _day(text: str) -> date:
@@ -434,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
             return _index(args, sys.stdout)
         if args.command == "mllp":
             return _mllp(args, sys.stdout)
+        if args.command == "mllp-send":
+            return _mllp_send(args, sys.stdout)
     except ConfigurationError as exc:
         parser.error(str(exc))
     except (DependencyRefusedError, TransientError) as exc:

@@ -71,11 +71,28 @@ class HttpsIntakeSettings(_Settings):
 
 
 class CompletionSettings(_Settings):
-    """CompletionFunction: where results go, how to read the endpoint's output, what model produced it."""
+    """CompletionFunction: where results go, how to read the endpoint's output, what model produced it,
+    and where each draft goes back as HL7 (``OUTBOUND_QUEUE_URL``; unset: nowhere), under which OBX-3
+    (``DRAFT_OBSERVATION_CODE``, ``code^text^system``; default LOINC 19005-8)."""
 
     bucket_name: str = Field(alias="BUCKET_NAME", min_length=1)
     model_contract: ModelContract = Field(alias="MODEL_CONTRACT")
     model_id: str = Field(alias="MODEL_ID", min_length=1)
+    outbound_queue_url: str | None = Field(alias="OUTBOUND_QUEUE_URL", default=None)
+    draft_observation_code: str = Field(alias="DRAFT_OBSERVATION_CODE", default="19005-8^Impression^LN")
+
+    @field_validator("draft_observation_code")
+    @classmethod
+    def _coded(cls, value: str) -> str:
+        parts = value.split("^")
+        if len(parts) != 3 or not all(part.strip() for part in parts):
+            raise ValueError("expected code^text^system")
+        return value
+
+    @property
+    def observation_code(self) -> tuple[str, str, str]:
+        code, text, system = (part.strip() for part in self.draft_observation_code.split("^"))
+        return code, text, system
 
 
 class NightlySettings(_Settings):

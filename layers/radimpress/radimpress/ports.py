@@ -75,7 +75,8 @@ class OutboundMessage:
 
 
 class MessageQueue(Protocol):
-    """A queue messages are sent to (the ingest queue, for a replay). Sends what it can and returns the
+    """A queue messages are sent to (the ingest queue from a listener or a replay; the outbound queue, from
+    completion, for drafts sent back as HL7). Sends what it can and returns the
     indexes of the messages the queue refused; throttling and 5xx raise
     :class:`~radimpress.errors.TransientError`."""
 

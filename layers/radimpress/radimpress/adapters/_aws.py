@@ -15,7 +15,15 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-__all__ = ["CONNECTION_ERRORS", "client", "error_code", "is_not_found", "is_transient", "reset_clients"]
+__all__ = [
+    "CONNECTION_ERRORS",
+    "bounded_client",
+    "client",
+    "error_code",
+    "is_not_found",
+    "is_transient",
+    "reset_clients",
+]
 
 #: Failures to reach a service at all: always worth a retry.
 CONNECTION_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
@@ -47,6 +55,14 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeou
 def client(service_name: str) -> Any:
     """The one boto3 client for ``service_name`` in this container (created on first call)."""
     return boto3.client(service_name, config=_CONFIG)
+
+
+def bounded_client(service_name: str, timeout: float) -> Any:
+    """A client for callers with their own deadline and their own retry (the MLLP listener, whose spool
+    is the retry): connect and read give up after ``timeout`` seconds, and botocore does not retry."""
+    config = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=timeout,
+                    read_timeout=timeout, max_pool_connections=32)  # fmt: skip
+    return boto3.client(service_name, config=config)
 
 
 def reset_clients() -> None:

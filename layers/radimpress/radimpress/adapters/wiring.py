@@ -48,6 +48,7 @@ def completion_batch(settings: CompletionSettings, *, batch_id: str) -> Completi
     from radimpress.adapters.parquet import write_results  # noqa: PLC0415 - pyarrow only on this path
     from radimpress.pipeline.completion import CompletionBatch  # noqa: PLC0415
 
+    outbox = SqsQueue(settings.outbound_queue_url) if settings.outbound_queue_url else None
     return CompletionBatch(
-        S3ObjectStore(settings.bucket_name), settings, batch_id=batch_id, write=write_results
+        S3ObjectStore(settings.bucket_name), settings, batch_id=batch_id, write=write_results, outbox=outbox
     )

@@ -101,6 +101,8 @@ class DemoReport:
     examples: list[dict[str, str]]
     workdir: str
     log_path: str | None
+    # the drafts sent back as ORU^R01 over MLLP to a local receiver (radimpress.local.hl7_return)
+    drafts_back: dict[str, int] = field(default_factory=dict)
 
     @property
     def dlq_total(self) -> int:
@@ -180,9 +182,11 @@ def run_demo(options: DemoOptions, *, status: TextIO | None = None) -> DemoRepor
 def _run(
     options: DemoOptions, items: list[Any], workdir: Path, log_path: Path | None, terminal: TextIO
 ) -> DemoReport:
+    from radimpress.local.hl7_return import DraftReceiver, OutboundForwarder  # noqa: PLC0415
     from radimpress.local.query import connect, run_sql_file  # noqa: PLC0415 - duckdb and boto3 only here
     from radimpress.local.runtime import LocalRuntime  # noqa: PLC0415
     from radimpress.local.runtime_options import RuntimeOptions  # noqa: PLC0415
+    from radimpress.transports.mllp_client import MllpSender  # noqa: PLC0415
 
     runtime_options = RuntimeOptions(
         workdir=workdir,
@@ -214,6 +218,10 @@ def _run(
             while not stop_ticking.wait(0.25):
                 tick()
 
+        receiver = DraftReceiver().start()
+        sender = MllpSender("127.0.0.1", receiver.port, attempts=3, backoff=0.2, timeout=5)
+        outbound_url = runtime.require_stack.ref("OutboundQueue")
+        forwarder = OutboundForwarder(runtime.client("sqs"), outbound_url, sender).start()
         started = time.perf_counter()
         cpu_started = time.process_time(), runtime.require_moto.cpu_seconds()
         runtime.start_pollers()
@@ -236,6 +244,12 @@ def _run(
         tick()
         progress.close()
         runtime.stop_pollers()
+        deadline = time.monotonic() + 60
+        while runtime.queue_depth("OutboundQueue") and time.monotonic() < deadline:
+            time.sleep(0.2)  # the last drafts are still on their way to the receiver
+        forwarder.stop()
+        receiver.stop()
+        drafts_back = receiver.drafts.as_dict() | {"forwarded": forwarder.delivered}
 
         today = datetime.now(UTC).date()
         nightly = runtime.run_nightly(today)
@@ -316,6 +330,7 @@ def _run(
             examples=[{"findings": f, "draft": d, "impression": i} for f, d, i in examples],
             workdir=str(workdir),
             log_path=str(log_path) if log_path else None,
+            drafts_back=drafts_back,
         )
     (workdir / "summary.json").write_text(json.dumps(asdict(report), indent=2, default=str), encoding="utf-8")
     return report
@@ -372,6 +387,15 @@ def _quality_line(nightly: dict[str, Any]) -> str:
     )
 
 
+def _drafts_back(report: DemoReport) -> str:
+    back = report.drafts_back
+    return (
+        f"drafts back       {back.get('distinct', 0):>6,}  ORU^R01 over MLLP to a local reporting-system "
+        f"stand-in ({back.get('messages', 0):,} messages, {back.get('preliminary', 0):,} preliminary, "
+        f"{back.get('refused', 0)} refused; results {report.results:,})"
+    )
+
+
 def format_report(report: DemoReport) -> str:
     kinds = report.by_kind
     verdict = "OK" if report.balanced else "MISMATCH"
@@ -409,6 +433,7 @@ def format_report(report: DemoReport) -> str:
         f"({kinds.get('duplicate', 0):,} redeliveries, {report.identical_reports:,} text reports repeating "
         "another's words), not drafted again",
         f"DLQ               {report.dlq_total:>6,}  " + " · ".join(f"{q} {n}" for q, n in report.dlq.items()),
+        _drafts_back(report),
         f"check             in {report.units:,} = results {report.results:,} + errors {report.errors:,} + "
         f"deduplicated {report.deduplicated:,} + DLQ {report.dlq_total:,} = {report.accounted:,}   {verdict}",
     ]

@@ -12,6 +12,12 @@ the CompletionQueue and Lambda hands the function a batch. For each notification
   (stage ``inference`` for what the endpoint reported, ``completion`` for what happened here), written at
   once; the message is acknowledged.
 
+Each result is also sent back as HL7 when the batch has an ``outbox`` (the outbound queue): an ORU^R01
+with the original order, the draft as a preliminary OBX and its flags as NTEs
+(:func:`radimpress.reading.hl7lib.build_draft_oru`), sent before the result is kept, so a failed send
+retries the record. Its MSH-10 derives from the inference id, so a redelivered notification re-sends the
+same message id and the receiver can drop the copy.
+
 S3 throttling or unavailability raises :class:`~radimpress.errors.TransientError` and the record is retried.
 All results of one batch go to ONE Parquet file per completion date, ``results/dt=<date>/<batch-id>.parquet``,
 written by :meth:`CompletionBatch.flush` after the batch; if that write fails the invocation fails and the
@@ -30,7 +36,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from radimpress.config import CompletionSettings
 from radimpress.drafting.engines.contract import parse_response
 from radimpress.drafting.safety import flag_draft
-from radimpress.errors import InferenceError, RadimpressError, UnknownInferenceError
+from radimpress.errors import InferenceError, RadimpressError, TransientError, UnknownInferenceError
 from radimpress.language.fluency import fluency_problems
 from radimpress.observability import count, logger
 from radimpress.pipeline.records import (
@@ -43,7 +49,8 @@ from radimpress.pipeline.records import (
     submission_key,
     utc_day,
 )
-from radimpress.ports import ObjectNotFoundError, ObjectStore, split_s3_uri
+from radimpress.ports import MessageQueue, ObjectNotFoundError, ObjectStore, OutboundMessage, split_s3_uri
+from radimpress.reading.hl7lib import build_draft_oru
 from radimpress.scoring.observations import observation_f1
 from radimpress.scoring.rouge import score_pair
 
@@ -55,6 +62,7 @@ __all__ = [
     "ResponseParameters",
     "ResultWriter",
     "UnknownInferenceError",
+    "draft_oru",
 ]
 
 _REASON_CHARS = 200
@@ -120,9 +128,16 @@ class CompletionBatch:
     """
 
     def __init__(
-        self, store: ObjectStore, settings: CompletionSettings, *, batch_id: str, write: ResultWriter
+        self,
+        store: ObjectStore,
+        settings: CompletionSettings,
+        *,
+        batch_id: str,
+        write: ResultWriter,
+        outbox: MessageQueue | None = None,
     ) -> None:
         self.store = store
+        self.outbox = outbox
         self.settings = settings
         self.batch_id = batch_id
         self.write = write
@@ -152,10 +167,20 @@ class CompletionBatch:
         except (InferenceError, UnknownInferenceError) as exc:
             return self._reject(notification, submission, exc, stage="completion")
         result = _result(notification, submission, draft, self.settings)
+        if self.outbox is not None:
+            self._send_back(submission, result)
         self.results.append(result)
         count("InferenceSucceeded")
         logger.info("result drafted", inference_id=result.inference_id, latency_ms=result.latency_ms)
         return result
+
+    def _send_back(self, submission: SubmissionRecord, result: ResultRecord) -> None:
+        oru = draft_oru(submission, result, self.settings.observation_code)
+        assert self.outbox is not None
+        if self.outbox.send([OutboundMessage(oru, {"content-type": "application/hl7-v2"})]):
+            # refused as an entry (e.g. throttled per message): the record is retried, like a 5xx
+            raise TransientError("the outbound queue refused the draft", where="outbound")
+        count("DraftsSentBack")
 
     def flush(self) -> list[str]:
         """Write the results so far, one Parquet file per completion date; the keys written."""
@@ -259,3 +284,25 @@ def _result(
 
 
 _SHARED_FIELDS = set(ResultRecord.model_fields) & set(SubmissionRecord.model_fields)
+
+
+def draft_oru(
+    submission: SubmissionRecord, result: ResultRecord, observation_code: tuple[str, str, str]
+) -> str:
+    """The ORU^R01 that carries ``result``'s draft back to the system that sent the report."""
+    return build_draft_oru(
+        draft=result.draft,
+        control_id=f"D{result.inference_id[:19]}",  # 20 characters: MSH-10's length before v2.7
+        accession=submission.accession,
+        placer_order=submission.placer_order,
+        procedure_code=submission.procedure_code,
+        procedure_text=submission.procedure_text,
+        receiving_application=submission.sending_application,
+        receiving_facility=submission.sending_facility,
+        original_control_id=submission.control_id,
+        flags=[flag for flag in result.flags.split(",") if flag],
+        engine=result.engine,
+        model_id=result.model_id,
+        observation_code=observation_code,
+        now=result.completed_at,
+    )

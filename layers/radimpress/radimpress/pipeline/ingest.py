@@ -236,6 +236,8 @@ def _submission(
         interpreter=report.interpreter,
         sending_facility=report.sending_facility,
         message_type=report.message_type,
+        sending_application=report.sending_application,
+        placer_order=report.extra.get("placer_order"),
         raw_key=archived,
         findings=findings,
         reference_impression=(report.sections.impression or "").strip() or None,

@@ -90,6 +90,9 @@ class SubmissionRecord(_ReportFields):
     control_id: str | None = None
     accession: str | None = None
     message_id: str
+    # for the draft sent back as HL7 (MSH-5 and the order); additive, absent in older records
+    sending_application: str | None = None
+    placer_order: str | None = None
     reference_impression: str | None = None
     comparison: str | None = None  # the report's comparison section: a draft saying "stable" needs one
     endpoint_name: str

@@ -1,4 +1,4 @@
-"""The one module that imports an HL7 library (hl7apy): outbound ACKs and optional strict validation.
+"""The one module that imports an HL7 library (hl7apy): ACKs, drafts back as ORU^R01, strict validation.
 
 Where hl7apy serves, and where it does not (measured on this project's 3.3-KB ORU^R01 fixtures):
 
@@ -21,6 +21,7 @@ patient data included.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -37,19 +38,24 @@ from radimpress.errors import (
     UnreadableMessageError,
     UnsupportedMessageTypeError,
 )
-from radimpress.reading.hl7.escapes import escape
+from radimpress.reading.hl7.escapes import DEFAULT_DELIMITERS, Delimiters, escape
 from radimpress.reading.hl7.header import MessageHeader, read_header
 from radimpress.reading.hl7.segments import split_messages
 
 __all__ = [
     "ACK_APPLICATION",
+    "IMPRESSION_CODE",
     "AckCode",
     "ack_code_for",
     "build_ack",
+    "build_draft_oru",
+    "error_condition",
+    "error_location",
+    "read_draft_oru",
     "validate_strict",
 ]
 
-AckCode = Literal["AA", "AE", "AR"]
+AckCode = Literal["AA", "AE", "AR", "CA", "CE", "CR"]
 
 #: MSH-3 of every message radimpress sends.
 ACK_APPLICATION = "RADIMPRESS"
@@ -108,7 +114,12 @@ def _at_least(version: str, *wanted: int) -> bool:
     return tuple(int(part) for part in version.split(".")) >= wanted
 
 
-def _error_location(where: str | None) -> tuple[str, str] | None:
+def error_condition(error: ReportError) -> tuple[str, str]:
+    """The HL7 table 0357 condition (code, text) that ERR reports for ``error``."""
+    return _ERROR_CONDITIONS.get(type(error), ("207", "Application internal error"))
+
+
+def error_location(where: str | None) -> tuple[str, str] | None:
     """``"OBX-5"`` -> ``("OBX", "5")``; None for byte offsets and other non-field locations."""
     if not where:
         return None
@@ -139,61 +150,80 @@ def build_ack(
     sending_application: str = ACK_APPLICATION,
     sending_facility: str | None = None,
 ) -> str:
-    """An HL7 ACK (original mode) for ``received``: ER7 text with ``\\r`` terminators, no MLLP framing.
+    """An HL7 ACK for ``received``: ER7 text, every segment ``\\r``-terminated, no MLLP framing.
 
-    MSH-5/MSH-6 answer the sender's MSH-3/MSH-4 (their namespace ids), MSA-2 echoes its MSH-10, MSH-12
-    its version, MSH-9 is ``ACK^<trigger>^ACK``. ``code`` defaults to :func:`ack_code_for` of ``error``; an
-    error adds MSA-3 (its text) and ERR (table 0357 condition and, when it names a field, the location:
-    ERR-2 from v2.5, ERR-1 before). An unreadable ``received`` still gets an ACK (AR) with the MSH fields
-    it lacks left empty.
+    In the sender's delimiters (MSH-1/MSH-2) and version (MSH-12). MSH-5/MSH-6 answer the sender's
+    MSH-3/MSH-4 (their namespace ids), MSA-2 echoes its MSH-10, MSH-9 is ``ACK^<trigger>^ACK``. ``code``
+    defaults to :func:`ack_code_for` of ``error``; an error adds MSA-3 (its text) and ERR (table 0357
+    condition and, when it names a field, the location: ERR-2 from v2.5, ERR-1 before). An unreadable
+    ``received`` still gets an ACK with the MSH fields it lacks left empty. The listener's hot path builds
+    the same text directly (:mod:`radimpress.transports.ack`); the tests hold the two together.
     """
     header = _header_or_none(received)
     ack_code = code or ack_code_for(error)
     received_version = header.version if header else None
     version = _version_for(received_version)
     trigger = header.trigger_event if header else None
+    d = header.delimiters if header else DEFAULT_DELIMITERS
 
-    ack = Message("ACK", version=version, validation_level=VALIDATION_LEVEL.TOLERANT)
+    def esc(text: str) -> str:
+        return escape(text, d)
+
+    encoding = {
+        "FIELD": d.field,
+        "COMPONENT": d.component,
+        "REPETITION": d.repetition,
+        "ESCAPE": d.escape,
+        "SUBCOMPONENT": d.subcomponent,
+        "GROUP": "\r",
+        "SEGMENT": "\r",
+    }
+    ack = Message("ACK", version=version, validation_level=VALIDATION_LEVEL.TOLERANT, encoding_chars=encoding)
     msh = ack.msh
-    msh.msh_3 = escape(sending_application)
+    msh.msh_2 = d.component + d.repetition + d.escape + d.subcomponent + d.truncation
+    msh.msh_3 = esc(sending_application)
     if sending_facility:
-        msh.msh_4 = escape(sending_facility)
+        msh.msh_4 = esc(sending_facility)
     if header and header.sending_application:
-        msh.msh_5 = escape(header.sending_application)
+        msh.msh_5 = esc(header.sending_application)
     if header and header.sending_facility:
-        msh.msh_6 = escape(header.sending_facility)
+        msh.msh_6 = esc(header.sending_facility)
     msh.msh_7 = _timestamp(now)
+    c = d.component
     if trigger:  # message structure (MSH-9.3) exists from v2.3.1
-        msh.msh_9 = f"ACK^{escape(trigger)}^ACK" if _at_least(version, 2, 3, 1) else f"ACK^{escape(trigger)}"
+        structure = f"{c}ACK" if _at_least(version, 2, 3, 1) else ""
+        msh.msh_9 = f"ACK{c}{esc(trigger)}{structure}"
     else:
         msh.msh_9 = "ACK"
-    msh.msh_10 = escape(control_id or uuid.uuid4().hex[:20].upper())
-    msh.msh_11 = escape((header.processing_id if header else None) or "P")
-    msh.msh_12 = escape(received_version or version)
+    msh.msh_10 = esc(control_id or uuid.uuid4().hex[:20].upper())
+    msh.msh_11 = esc((header.processing_id if header else None) or "P")
+    msh.msh_12 = esc(received_version or version)
 
     msa = ack.msa
     msa.msa_1 = ack_code
     if header and header.control_id:
-        msa.msa_2 = escape(header.control_id)
+        msa.msa_2 = esc(header.control_id)
     if error is not None:
-        msa.msa_3 = escape(str(error)[:80])
-        _add_err(ack, error, version)
-    return str(ack.to_er7()).rstrip("\r")
+        msa.msa_3 = esc(str(error)[:80])
+        _add_err(ack, error, version, d)
+    return str(ack.to_er7()).rstrip("\r") + "\r"
 
 
-def _add_err(ack: Message, error: ReportError, version: str) -> None:
-    condition, condition_text = _ERROR_CONDITIONS.get(type(error), ("207", "Application internal error"))
-    location = _error_location(error.where)
+def _add_err(ack: Message, error: ReportError, version: str, d: Delimiters) -> None:
+    condition, condition_text = error_condition(error)
+    location = error_location(error.where)
+    c, sub = d.component, d.subcomponent
     err = ack.add_segment("ERR")
     if _at_least(version, 2, 5):
         if location:
-            err.err_2 = f"{location[0]}^1^{location[1]}"
-        err.err_3 = f"{condition}^{escape(condition_text)}^HL70357"
+            err.err_2 = f"{location[0]}{c}1{c}{location[1]}"
+        err.err_3 = f"{condition}{c}{escape(condition_text, d)}{c}HL70357"
         err.err_4 = "E"
-        err.err_8 = escape(str(error)[:250])
+        err.err_8 = escape(str(error)[:250], d)
     else:
         segment, field = location or ("", "")
-        err.err_1 = f"{segment}^{'1' if segment else ''}^{field}^{condition}&{escape(condition_text)}&HL70357"
+        code = f"{condition}{sub}{escape(condition_text, d)}{sub}HL70357"
+        err.err_1 = f"{segment}{c}{'1' if segment else ''}{c}{field}{c}{code}"
 
 
 def validate_strict(message: bytes | str) -> list[str]:
@@ -219,3 +249,114 @@ def validate_strict(message: bytes | str) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - third-party parser: any failure is a finding, not a crash
         return [f"{type(exc).__name__}: invalid value (content withheld)"]
     return []
+
+
+#: LOINC 19005-8, "Radiology Imaging study [Impression] (narrative)": the OBX-3 of a drafted impression
+#: unless the site configures its own code.
+IMPRESSION_CODE = ("19005-8", "Impression", "LN")
+_ORU_VERSION = "2.5.1"
+
+
+def build_draft_oru(
+    *,
+    draft: str,
+    control_id: str,
+    accession: str | None,
+    placer_order: str | None = None,
+    procedure_code: str | None = None,
+    procedure_text: str | None = None,
+    receiving_application: str | None = None,
+    receiving_facility: str | None = None,
+    original_control_id: str | None = None,
+    flags: Sequence[str] = (),
+    engine: str,
+    model_id: str,
+    observation_code: tuple[str, str, str] = IMPRESSION_CODE,
+    processing_id: str = "P",
+    now: datetime | None = None,
+) -> str:
+    """A drafted impression as an ORU^R01 (v2.5.1) back to the reporting system: ER7, ``\\r`` after each
+    segment, no MLLP framing.
+
+    The order is the original one (ORC-2/OBR-2 placer, ORC-3/OBR-3 filler = the accession) so the
+    reporting system files the draft with its study; OBR-25 and OBX-11 are ``P`` (preliminary: a draft
+    for the radiologist, never a final result); OBX-3 is ``observation_code`` (LOINC 19005-8 unless the
+    site has its own), OBX-5 the draft (one OBX per line), OBX-17 the engine and model. NTE
+    segments after the OBX carry each safety flag and a note naming the engine and the message drafted
+    from. No PID: radimpress keeps no patient identity, and the order numbers identify the study.
+    """
+    d = DEFAULT_DELIMITERS
+
+    def esc(text: str | None) -> str:
+        return escape(text or "", d)
+
+    oru = Message("ORU_R01", version=_ORU_VERSION, validation_level=VALIDATION_LEVEL.TOLERANT)
+    msh = oru.msh
+    msh.msh_3 = esc(ACK_APPLICATION)
+    if receiving_application:
+        msh.msh_5 = esc(receiving_application)
+    if receiving_facility:
+        msh.msh_6 = esc(receiving_facility)
+    msh.msh_7 = _timestamp(now)
+    msh.msh_9 = "ORU^R01^ORU_R01"
+    msh.msh_10 = esc(control_id)
+    msh.msh_11 = esc(processing_id)
+    msh.msh_12 = _ORU_VERSION
+    order = oru.add_group("ORU_R01_PATIENT_RESULT").add_group("ORU_R01_ORDER_OBSERVATION")
+    orc = order.add_segment("ORC")
+    orc.orc_1 = "RE"
+    if placer_order:
+        orc.orc_2 = esc(placer_order)
+    if accession:
+        orc.orc_3 = esc(accession)
+    obr = order.add_segment("OBR")
+    obr.obr_1 = "1"
+    if placer_order:
+        obr.obr_2 = esc(placer_order)
+    if accession:
+        obr.obr_3 = esc(accession)
+    if procedure_code or procedure_text:
+        obr.obr_4 = f"{esc(procedure_code)}^{esc(procedure_text)}"
+    obr.obr_7 = _timestamp(now)
+    obr.obr_25 = "P"
+    # one OBX per line (hl7apy would escape a \.br\ formatting command in the value)
+    lines = [line.strip() for line in draft.strip().splitlines() if line.strip()] or [""]
+    for number, line in enumerate(lines, start=1):
+        observation = order.add_group("ORU_R01_OBSERVATION")
+        obx = observation.add_segment("OBX")
+        obx.obx_1 = str(number)
+        obx.obx_2 = "TX"
+        obx.obx_3 = "^".join(esc(part) for part in observation_code)
+        obx.obx_5 = esc(line)
+        obx.obx_11 = "P"
+        obx.obx_14 = _timestamp(now)
+        obx.obx_17 = f"{esc(engine)}^{esc(model_id)}"
+    notes = [f"safety flag: {flag}" for flag in flags]
+    origin = f" from message {original_control_id}" if original_control_id else ""
+    notes.append(f"machine-drafted impression{origin} by {engine} ({model_id}): preliminary, for review")
+    for number, text in enumerate(notes, start=1):
+        nte = observation.add_segment("NTE")
+        nte.nte_1 = str(number)
+        nte.nte_2 = "L"
+        nte.nte_3 = esc(text)
+    return str(oru.to_er7()).rstrip("\r") + "\r"
+
+
+def read_draft_oru(message: str) -> dict[str, object]:
+    """What :func:`build_draft_oru` put in ``message``, read back with hl7apy (for tests and checks)."""
+    parsed = hl7apy_parse_message(message.replace("\r\n", "\r"), find_groups=True)
+    order = parsed.oru_r01_patient_result.oru_r01_order_observation
+    observations = list(order.oru_r01_observation)
+    obx = [observation.obx for observation in observations]
+    return {
+        "message_type": parsed.msh.msh_9.to_er7(),
+        "control_id": parsed.msh.msh_10.to_er7(),
+        "placer_order": order.obr.obr_2.to_er7(),
+        "accession": order.obr.obr_3.to_er7(),
+        "result_status": order.obr.obr_25.to_er7(),
+        "code": obx[0].obx_3.to_er7(),
+        "draft": "\n".join(segment.obx_5.to_er7() for segment in obx),
+        "observation_status": {segment.obx_11.to_er7() for segment in obx},
+        "method": obx[0].obx_17.to_er7(),
+        "notes": [nte.nte_3.to_er7() for nte in observations[-1].nte],
+    }

@@ -38,6 +38,12 @@ LOCAL_PARAMETERS: Mapping[str, str] = {
     "HttpsDomainName": "hl7.radimpress.invalid",
     "HttpsCertificateArn": f"arn:aws:acm:{DEFAULT_REGION}:{ACCOUNT_ID}:certificate/local-stand-in",
     "HttpsTruststoreUri": "s3://radimpress-local-stand-in/truststore.pem",
+    # and both access-logging options and VPC mode, so the trail and the endpoints are planned (stood in)
+    "DataAccessLogging": "both",
+    "VpcSubnetIds": "subnet-0local",
+    "VpcSecurityGroupIds": "sg-0local",
+    "VpcId": "vpc-0local",
+    "VpcRouteTableIds": "rtb-0local",
 }
 
 

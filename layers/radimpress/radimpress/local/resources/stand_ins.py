@@ -48,6 +48,11 @@ STAND_INS: Mapping[str, str] = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "none: the local endpoint is one always-on instance",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "none: the local endpoint is one always-on instance",
     "AWS::Athena::NamedQuery": "radimpress.local.query: the same sql/<name>.sql text, run on DuckDB views",
+    "AWS::Glue::DataCatalogEncryptionSettings": (
+        "not applied: an account-wide setting; the embedded Glue catalog keeps its tables unencrypted"
+    ),
+    "AWS::CloudTrail::Trail": "none: the embedded S3 keeps no data-event trail (on only by parameter)",
+    "AWS::EC2::VPCEndpoint": "none: the demo runs on loopback, not in a VPC (on only in VPC mode)",
 }
 
 
@@ -103,6 +108,14 @@ def stand_in(stack: LocalStack, resource: ResolvedResource) -> tuple[str, dict[s
         name = named("PolicyName", 256)
         arn = f"arn:aws:autoscaling:{region}:{account}:scalingPolicy:{logical}:policyName/{name}"
         return arn, {"Arn": arn}
+    if kind == "AWS::EC2::VPCEndpoint":
+        endpoint_id = "vpce-" + hashlib.sha256(f"{stack.stack_name}/{logical}".encode()).hexdigest()[:17]
+        return endpoint_id, {"Id": endpoint_id}
+    if kind == "AWS::CloudTrail::Trail":
+        name = named("TrailName", 128)
+        return name, {"Arn": f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"}
+    if kind == "AWS::Glue::DataCatalogEncryptionSettings":
+        return str(p.get("CatalogId") or account), {}
     if kind == "AWS::Athena::NamedQuery":
         return hashlib.sha256(f"{logical}|{p['Name']}".encode()).hexdigest()[:36], {}  # Ref: the NamedQueryId
     raise ConfigurationError(f"no stand-in for {kind}", where=logical)  # pragma: no cover - plan() refuses it
