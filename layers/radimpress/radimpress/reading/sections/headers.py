@@ -252,11 +252,11 @@ _MID_SCAN: Final = re.compile(r":(?P<body>[A-Za-z \t&/'#0-9-]*+)[.;!?]")
 
 # Event types
 HEADER: Final = 0
-LINE: Final = 1  # trailer or banner line: to `other`, ends the current section
-FINAL: Final = 2  # a FINAL REPORT banner: like LINE, and ends a preliminary read
-_RULE: Final = 3  # a line of rule characters: dropped
-END: Final = 4  # the end of a run
-INLINE: Final = 5  # a header without a colon inside running text: like HEADER
+INLINE: Final = 1  # a header without a colon inside running text: like HEADER (`type <= INLINE`: either)
+LINE: Final = 2  # trailer or banner line: to `other`, ends the current section
+FINAL: Final = 3  # a FINAL REPORT banner: like LINE, and ends a preliminary read
+_RULE: Final = 4  # a line of rule characters: dropped
+END: Final = 5  # the end of a run
 
 
 # An event in a run of text: (cut, resume, type, kind, strong, label). The text before the event ends at
@@ -269,7 +269,7 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
     """The headers, trailers, banners and rule lines of ``text`` (which starts with ``\\n``), in order;
     with ``inline``, also the colon-less headers inside running text (see below)."""
     events: list[Event] = []
-    set_off: set[Kind | None] = set()  # the kinds of strong headers set off by a colon or dash
+    set_off = 0  # _SET_OFF bits of the strong headers set off by a colon or dash
     for match in _LINE_SCAN.finditer(text):
         first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
         if first is not None:
@@ -277,18 +277,18 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
             if rest == "" and (info := _ONE_WORD_LABELS.get(word)) is not None:
                 # The common header, "FINDINGS:": one word that is a label and nothing else (the checks
                 # below, for this case).
-                if (
-                    colon is not None
-                    or (gap is None and first[0].isupper())
-                    or (
-                        gap is not None
-                        and first.isupper()
-                        and ("\t" in gap or len(gap) > 1 or not next_word.isupper())
-                    )
+                if colon is not None:
+                    events.append((match.start(1), match.end(), HEADER, info[0], info[1], first))
+                    if info[1]:
+                        set_off |= _SET_OFF.get(info[0], 0)
+                elif (gap is None and first[0].isupper()) or (
+                    gap is not None
+                    and first.isupper()
+                    and ("\t" in gap or len(gap) > 1 or not next_word.isupper())
                 ):
                     events.append((match.start(1), match.end(), HEADER, info[0], info[1], first))
-                    if gap is None and eol is None and info[1]:
-                        set_off.add(info[0])
+                    if dash is not None and info[1]:
+                        set_off |= _SET_OFF.get(info[0], 0)
                 continue
             role = _FIRST_WORDS.get(word, 0)
             if role & _STARTS_LINE or (not role and word.startswith(_OPEN_TRAILER_WORDS)):
@@ -328,8 +328,8 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
             elif not (label.isupper() and ("\t" in gap or len(gap) > 1 or not next_word.isupper())):
                 continue  # "Findings are stable", "HISTORY OF TOBACCO USE": prose
             events.append((start, end, HEADER, info[0], info[1], label))
-            if gap is None and eol is None and info[1]:
-                set_off.add(info[0])
+            if (colon is not None or dash is not None) and info[1]:
+                set_off |= _SET_OFF.get(info[0], 0)
         elif rule is not None:
             events.append((match.start("rule"), match.end(), _RULE, None, True, ""))
         else:  # a decorated line: a header between the decoration, or a banner
@@ -338,7 +338,7 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
             if info is not None:
                 events.append((start, match.end(), HEADER, info[0], info[1], label))
                 if info[1]:
-                    set_off.add(info[0])
+                    set_off |= _SET_OFF.get(info[0], 0)
             else:
                 final = "FINAL" in deco_text.upper()
                 events.append((start, match.end(), FINAL if final else LINE, None, True, ""))
@@ -346,8 +346,9 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
         mid = _mid_headers(text)
         if mid:
             events = _merge(events, mid)
-            set_off.update(event[3] for event in mid)
-    if inline and not (set_off & _FINDINGS_KINDS and set_off & _IMPRESSION_KINDS):
+            for event in mid:
+                set_off |= _SET_OFF.get(event[3], 0)
+    if inline and set_off != _BOTH_SET_OFF:
         # A report whose findings and impression headers are set off by punctuation uses that style; label
         # words without it in its running text are prose. (Not a header alone on its line: wrapping a
         # colon-less report can put one there.)
@@ -360,8 +361,10 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
     return events
 
 
-_FINDINGS_KINDS: Final[frozenset[Kind | None]] = frozenset({"findings", "combined"})
-_IMPRESSION_KINDS: Final[frozenset[Kind | None]] = frozenset({"impression", "combined"})
+# Whether a text's findings (1) and impression (2) headers are set off by punctuation: then it is not
+# scanned for colon-less inline headers.
+_SET_OFF: Final[dict[Kind | None, int]] = {"findings": 1, "impression": 2, "combined": 3}
+_BOTH_SET_OFF: Final = 3
 
 
 def _line_type(line: str, word: str) -> int | None:

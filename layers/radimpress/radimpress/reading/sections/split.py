@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from radimpress.reading.model import SECTION_NAMES, SectionName, Sections, TextBlock
-from radimpress.reading.sections.headers import END, FINAL, HEADER, INLINE, LINE, Event, scan
+from radimpress.reading.sections.headers import END, FINAL, INLINE, LINE, Event, scan
 from radimpress.reading.sections.vocabulary import Kind
 
 __all__ = ["BodyBlock", "SplitResult", "split_detailed", "split_sections", "split_text"]
@@ -240,7 +240,7 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
         for index, (cut, resume, event_type, kind, strong, label) in enumerate(
             [*events, (len(text), len(text), END, None, True, "")]
         ):
-            is_header = event_type in (HEADER, INLINE)
+            is_header = event_type <= INLINE  # HEADER or INLINE
             if is_header and (
                 (suppress_until is not None and suppress_until != (run, index))
                 or (trailing_addendum and kind in _MAIN_KINDS)
