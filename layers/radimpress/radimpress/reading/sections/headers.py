@@ -171,8 +171,15 @@ for _form in _NUMBERED | _VERSIONED:
     _FIRST_WORDS[_first_word(_form)] |= _STARTS_SUFFIXED
 del _word, _phrases, _rest, _phrase, _form
 # One-word labels whose word starts nothing else ("FINDINGS", not "EXAM" of "EXAM DATE:"): most headers.
+# Whether a text's findings (1) and impression (2) headers are set off by punctuation: then it is not
+# scanned for colon-less inline headers.
+_SET_OFF: Final[dict[Kind | None, int]] = {"findings": 1, "impression": 2, "combined": 3}
+_BOTH_SET_OFF: Final = 3
+# (kind, strong, the `_SET_OFF` bit when the label is strong and set off)
 _ONE_WORD_LABELS: Final = {
-    word: info for word, info in _PLAIN_LABELS.items() if _FIRST_WORDS.get(word) == _STARTS_LABEL
+    word: (kind, strong, _SET_OFF.get(kind, 0) if strong else 0)
+    for word, (kind, strong) in _PLAIN_LABELS.items()
+    if _FIRST_WORDS.get(word) == _STARTS_LABEL
 }
 
 
@@ -274,21 +281,20 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
         first, rest, colon, dash, eol, gap, next_word, rule, _deco, deco_text = match.groups()
         if first is not None:
             word = first.upper()
-            if rest == "" and (info := _ONE_WORD_LABELS.get(word)) is not None:
+            if rest == "" and (one := _ONE_WORD_LABELS.get(word)) is not None:
                 # The common header, "FINDINGS:": one word that is a label and nothing else (the checks
                 # below, for this case).
                 if colon is not None:
-                    events.append((match.start(1), match.end(), HEADER, info[0], info[1], first))
-                    if info[1]:
-                        set_off |= _SET_OFF.get(info[0], 0)
+                    events.append((match.start(1), match.end(), HEADER, one[0], one[1], first))
+                    set_off |= one[2]
                 elif (gap is None and first[0].isupper()) or (
                     gap is not None
                     and first.isupper()
                     and ("\t" in gap or len(gap) > 1 or not next_word.isupper())
                 ):
-                    events.append((match.start(1), match.end(), HEADER, info[0], info[1], first))
-                    if dash is not None and info[1]:
-                        set_off |= _SET_OFF.get(info[0], 0)
+                    events.append((match.start(1), match.end(), HEADER, one[0], one[1], first))
+                    if dash is not None:
+                        set_off |= one[2]
                 continue
             role = _FIRST_WORDS.get(word, 0)
             if role & _STARTS_LINE or (not role and word.startswith(_OPEN_TRAILER_WORDS)):
@@ -359,12 +365,6 @@ def scan(text: str, *, inline: bool = True) -> list[Event]:
             ]
             events = _merge(events, inline_events)
     return events
-
-
-# Whether a text's findings (1) and impression (2) headers are set off by punctuation: then it is not
-# scanned for colon-less inline headers.
-_SET_OFF: Final[dict[Kind | None, int]] = {"findings": 1, "impression": 2, "combined": 3}
-_BOTH_SET_OFF: Final = 3
 
 
 def _line_type(line: str, word: str) -> int | None:

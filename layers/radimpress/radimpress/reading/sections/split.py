@@ -129,7 +129,7 @@ def _runs(blocks: Sequence[TextBlock]) -> list[tuple[_RunHint, str]]:
         block = blocks[0]
         text = "\n" + block.text
         text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-        return [(_run_hint(block), text)]
+        return [("body" if type(block) is BodyBlock else block.hint, text)]
     runs: list[tuple[_RunHint, list[str]]] = []
     for block in blocks:
         hint = _run_hint(block)
@@ -240,8 +240,7 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
         for index, (cut, resume, event_type, kind, strong, label) in enumerate(
             [*events, (len(text), len(text), END, None, True, "")]
         ):
-            is_header = event_type <= INLINE  # HEADER or INLINE
-            if is_header and (
+            if event_type <= INLINE and (  # HEADER or INLINE
                 (suppress_until is not None and suppress_until != (run, index))
                 or (trailing_addendum and kind in _MAIN_KINDS)
                 or (kind == "impression" and not strong and has_strong_impression)
@@ -274,7 +273,7 @@ def _split(blocks: Sequence[TextBlock]) -> tuple[Sections, list[str]]:
                 else:
                     pieces[name] = [text[pos:cut]]
             pos = resume
-            if is_header and kind is not None:
+            if event_type <= INLINE and kind is not None:
                 if kind == "prelim":
                     final = _find_final(scanned, run, index)
                     if final is not None:
