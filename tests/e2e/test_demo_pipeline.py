@@ -73,6 +73,12 @@ def test_every_message_is_a_result_an_error_record_deduplicated_or_in_a_dlq(
     posted = report.by_encoding.get("https", 0)
     assert posted == sum(1 for index, item in enumerate(feed) if index % 10 == 9 and item.payload)
     assert report.https_answers.get("AA", 0) + report.https_answers.get("AR", 0) == posted
+    # And a report payload in ten went through the MLLP listener, each ACKed AA only once queued
+    over_mllp = report.by_encoding.get("mllp", 0)
+    assert over_mllp == sum(
+        1 for index, item in enumerate(feed) if index % 10 == 5 and item.kind == "report" and item.payload
+    )
+    assert over_mllp > 0 and report.mllp_answers == {"AA": over_mllp}
     # And the stack it ran on held every resource of the template, created in moto or stood in for
     template = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
     assert report.created + report.stood_in == len(template["Resources"])

@@ -57,6 +57,8 @@ class DemoOptions:
     claim_check_over: int = 256 * 1024
     #: every n-th payload is POSTed to the HTTPS entry point's stand-in instead of SQS (0: none)
     https_every: int = 10
+    #: every n-th report payload goes through the MLLP listener (radimpress mllp) instead (0: none)
+    mllp_every: int = 10
     #: concurrent executions per function (each its own handler module instance and poller thread)
     concurrency: int = 2
     timeout: float = 900.0
@@ -75,6 +77,7 @@ class DemoReport:
     by_encoding: dict[str, int]
     refused: dict[str, int]
     https_answers: dict[str, int]
+    mllp_answers: dict[str, int]
     units: int
     results: int
     result_rows: int  # Parquet rows; above results when a redelivered batch wrote its results again
@@ -195,6 +198,7 @@ def _run(
         batching_window=options.batching_window,
         claim_check_over=options.claim_check_over,
         https_every=options.https_every,
+        mllp_every=options.mllp_every,
         concurrency=options.concurrency,
         moto_log=workdir / "logs" / "moto.log",
     )
@@ -281,6 +285,7 @@ def _run(
             by_encoding=dict(sent.by_encoding),
             refused=dict(sent.refused),
             https_answers=dict(sent.https_answers),
+            mllp_answers=dict(sent.mllp_answers),
             units=sent.units,
             results=int(counted[0]) if counted else 0,
             result_rows=int(counted[1]) if counted else 0,
@@ -418,7 +423,9 @@ def format_report(report: DemoReport) -> str:
         f"malformed {kinds.get('malformed', 0):,} · redeliveries {kinds.get('duplicate', 0):,}  |  "
         f"{_counts(report.by_encoding)}",
         f"HTTPS entry       {report.by_encoding.get('https', 0):>6,}  payloads POSTed to HttpsApi's stand-in "
-        f"(HL7 ACKs: {_counts(report.https_answers)}), the rest sent to the IngestQueue",
+        f"(HL7 ACKs: {_counts(report.https_answers)})",
+        f"MLLP entry        {report.by_encoding.get('mllp', 0):>6,}  report payloads sent over MLLP to "
+        f"`radimpress mllp` before the IngestQueue (ACKs: {_counts(report.mllp_answers)}), the rest to SQS",
         f"in (report units) {report.units:>6,}  one per report in a payload, "
         "one per payload without a readable report"
         + (f"; not sendable to SQS: {_counts(report.refused)}" if report.refused else ""),
@@ -531,6 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--https-every", type=int, default=10, help="POST every n-th payload over HTTPS (0: none)"
     )
+    parser.add_argument(
+        "--mllp-every", type=int, default=10, help="send every n-th report payload over MLLP (0: none)"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="concurrent executions per function")
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="give up waiting after this many seconds"
@@ -552,6 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batching_window=args.batching_window,
         claim_check_over=args.claim_check_over,
         https_every=args.https_every,
+        mllp_every=args.mllp_every,
         concurrency=args.concurrency,
         timeout=args.timeout,
         progress=not args.no_progress,

@@ -47,6 +47,7 @@ from radimpress.errors import ConfigurationError
 from radimpress.local.api import LocalRestApi, Route
 from radimpress.local.endpoint import AsyncEndpointConfig, LocalAsyncEndpoint
 from radimpress.local.handlers import load_handler, reset_adapter_clients
+from radimpress.local.mllp_entry import LocalMllpEntry
 from radimpress.local.moto_server import MotoServer, client_environment
 from radimpress.local.moto_server import start as start_moto
 from radimpress.local.poller import EventSource, FunctionSpec, Handler, PollerStats, SqsPoller
@@ -80,6 +81,7 @@ class LocalRuntime:
         self.functions: dict[str, FunctionSpec] = {}
         self.handlers: dict[str, Handler] = {}
         self.producer: Producer | None = None
+        self.mllp_entry: LocalMllpEntry | None = None
         self.startup_seconds: dict[str, float] = {}
         self._clients: dict[str, Any] = {}
         self._saved_environment: dict[str, str] | None = None
@@ -144,6 +146,9 @@ class LocalRuntime:
         return engine
 
     def close(self) -> None:
+        if self.mllp_entry is not None:
+            self.mllp_entry.stop()
+            self.mllp_entry = None
         self.stop_pollers()
         for api in self.apis.values():
             api.stop()
@@ -418,8 +423,18 @@ class LocalRuntime:
             consumed=lambda: sum(poller.stats.deleted for poller in ingest),
             https_url=self.https_entry_url() if self.options.https_every else None,
             https_every=self.options.https_every,
+            mllp=self._mllp_entry().send if self.options.mllp_every else None,
+            mllp_every=self.options.mllp_every,
         )
         return self.producer.send(items)
+
+    def _mllp_entry(self) -> LocalMllpEntry:
+        """The MLLP listener in front of the IngestQueue (started on first use, stopped by close)."""
+        if self.mllp_entry is None:
+            stack = self.require_stack
+            spool = self.options.workdir / "mllp-spool"
+            self.mllp_entry = LocalMllpEntry(stack.ref("IngestQueue"), stack.ref("DataBucket"), spool).start()
+        return self.mllp_entry
 
     def https_entry_url(self) -> str | None:
         """The URL of the first POST route of the template's REST APIs (their loopback stand-ins), if any."""

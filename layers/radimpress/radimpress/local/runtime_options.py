@@ -46,6 +46,8 @@ class RuntimeOptions:
     #: every n-th payload of :meth:`LocalRuntime.send` goes to the HTTPS entry point, when the template has
     #: one (0: all through SQS)
     https_every: int = 0
+    #: every n-th report payload goes through the MLLP listener (radimpress.local.mllp_entry; 0: none)
+    mllp_every: int = 0
     #: concurrent executions per SQS event source: each its own handler module instance (own module state,
     #: as a Lambda execution environment has) and its own poller thread
     concurrency: int = 2
