@@ -87,3 +87,13 @@ def test_the_oru_is_readable_hl7_for_the_pipelines_own_reader() -> None:
     # (the reader takes NTE text as report text too, so the notes follow the draft)
     assert report.sections.impression.replace("\n", " ").startswith(result.draft.replace("\n", " "))
     assert report.accession == "ACC0000001" and report.status == "P"
+
+
+def test_the_placer_order_is_read_from_obr_2_or_orc_2() -> None:
+    # Given a result naming its order in OBR-2, and one naming it only in ORC-2
+    head = "MSH|^~\\&|RIS|GENHOSP|||20240101120000||ORU^R01|M1|P|2.5\r"
+    with_obr = head + "OBR|1|ORD77|ACC77|71046\rOBX|1|TX|18782-3^Findings^LN||Lungs clear.||||||F"
+    with_orc = head + "ORC|RE|ORD88\rOBR|1||ACC88|71046\rOBX|1|TX|18782-3^Findings^LN||Lungs clear.||||||F"
+    # Then the report carries it for the draft sent back
+    assert parse_message(with_obr, source="a").extra["placer_order"] == "ORD77"
+    assert parse_message(with_orc, source="b").extra["placer_order"] == "ORD88"
