@@ -8,7 +8,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV      := $(CHECKOV_VENV)/bin/checkov
 N      ?= 2000
 
-.PHONY: help install test test-sdk lint scan format typecheck unit demo bench clean
+.PHONY: help install test test-sdk lint scan format typecheck unit demo bench browser clean
 
 help:
 	@echo "make demo    run the pipeline end to end on the embedded engine (N=$(N) reports)"
@@ -19,7 +19,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,transformers]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,transformers,dashboard]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -57,7 +57,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint test-sdk
+# headless Chromium for the dashboard's browser test (Debian's package); without it the test skips, saying so
+browser:
+	command -v chromium || (apt-get update -qq && apt-get install -y -qq chromium) || true
+
+test: lint test-sdk browser
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 
 unit: $(STAMP)

@@ -34,13 +34,16 @@ ALLOWED: dict[str, set[str]] = {
     "transports": {"errors", "observability", "ports", "reading"},
     "pipeline": CROSS_CUTTING | {"language", "reading", "datasets", "drafting", "scoring", "transports"},
     "adapters": CROSS_CUTTING | {"pipeline", "transports"},
+    # the operations page: figures from a connection it is given; its `source` opens a bucket copy through
+    # local.query (DuckDB), for `radimpress dashboard` only (make demo hands over its own connection)
+    "dashboard": CROSS_CUTTING | {"pipeline", "local"},
     # the entry points: anything but each other
     "cli": CROSS_CUTTING
     | {"language", "reading", "datasets", "drafting", "scoring", "transports"}
-    | {"pipeline", "adapters"},
+    | {"pipeline", "adapters", "dashboard"},
     "local": CROSS_CUTTING
     | {"language", "reading", "datasets", "drafting", "scoring", "transports"}
-    | {"pipeline", "adapters"},
+    | {"pipeline", "adapters", "dashboard"},
 }
 # third-party packages that only some units may import
 RESTRICTED = {
@@ -53,6 +56,8 @@ RESTRICTED = {
     "hl7apy": {"reading"},
     "torch": {"drafting"},
     "transformers": {"drafting"},
+    "altair": {"dashboard"},
+    "vl_convert": {"dashboard"},
 }
 
 

@@ -26,6 +26,11 @@ and stores every message (ingest queue, or the spool when the queue is slow or a
 ``radimpress mllp-send --host H --port P PATH...`` sends HL7 messages (e.g. drafts as ORU^R01) over MLLP
 and checks each ACK (:mod:`radimpress.transports.mllp_client`): AE or no answer is retried with backoff,
 AR is reported and not retried. Exit 0 when every message was delivered, 1 otherwise.
+
+``radimpress dashboard DIR --out FILE`` writes one self-contained HTML page for operations staff from a
+copy of the data bucket's ``results/`` and ``errors/`` in DIR, through the Athena queries under ``sql/`` on
+DuckDB (:mod:`radimpress.dashboard`; the ``dashboard`` extra). The page holds report text (PHI on a site's
+own data). Exit 0, or 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_mllp(commands)
     _add_index(commands)
     _add_mllp_send(commands)
+    _add_dashboard(commands)
     return parser
 
 
@@ -253,6 +259,37 @@ def _mllp_send(args: argparse.Namespace, out: TextIO) -> int:
                 )
                 failed += delivery.outcome != "delivered"
     return 1 if failed else 0
+
+
+def _add_dashboard(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="write the operations dashboard (one offline HTML file) from a copy of results/ and errors/",
+        description=(
+            "Run the Athena queries under sql/ on DuckDB over DIR/results (Parquet) and DIR/errors (JSON "
+            "lines) and write one self-contained HTML page: volume, failures, latency, scores, flags, recent "
+            "drafts. It holds report text: on a site's own data it is PHI-bearing."
+        ),
+    )
+    dashboard.add_argument("directory", metavar="DIR", type=Path, help="holds the bucket's results/, errors/")
+    dashboard.add_argument(
+        "--out", type=Path, default=Path("dashboard.html"), help="(default dashboard.html)"
+    )
+    dashboard.add_argument("--sql", type=Path, help="the queries' folder (default: sql/ at or above the cwd)")
+    dashboard.add_argument("--title", help="the page's title")
+
+
+def _dashboard(args: argparse.Namespace, out: TextIO) -> int:
+    from radimpress.dashboard import DEFAULT_TITLE, write_dashboard  # noqa: PLC0415 - altair only here
+    from radimpress.dashboard.data import find_sql_dir  # noqa: PLC0415
+    from radimpress.dashboard.source import open_bucket_copy  # noqa: PLC0415 - duckdb only here
+
+    sql_dir = args.sql or find_sql_dir()
+    path = write_dashboard(
+        open_bucket_copy(args.directory), sql_dir, args.out, title=args.title or DEFAULT_TITLE
+    )
+    out.write(f"{path}\n")
+    return 0
 
 
 def _day(text: str) -> date:
@@ -542,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
             return _mllp(args, sys.stdout)
         if args.command == "mllp-send":
             return _mllp_send(args, sys.stdout)
+        if args.command == "dashboard":
+            return _dashboard(args, sys.stdout)
     except ConfigurationError as exc:
         parser.error(str(exc))
     except (DependencyRefusedError, TransientError) as exc:

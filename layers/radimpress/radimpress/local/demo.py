@@ -11,6 +11,8 @@
    ``errors/`` and ``evaluations/``, query them with DuckDB using the Athena SQL under ``sql/``, and print
    the counts (``in`` must equal results + error records + deduplicated + DLQ; exit status 1 otherwise),
    the throughput and the study-style ROUGE table beside the published figures.
+5. Write the operations dashboard from the same tables (:mod:`radimpress.dashboard`) to
+   ``<workdir>/dashboard.html`` and print its path.
 
 The functions' output (Powertools JSON logs, EMF metrics) goes to ``<workdir>/logs/functions.log``, as
 CloudWatch Logs would receive it; the progress bar goes to stderr. Nothing printed carries patient
@@ -106,6 +108,7 @@ class DemoReport:
     log_path: str | None
     # the drafts sent back as ORU^R01 over MLLP to a local receiver (radimpress.local.hl7_return)
     drafts_back: dict[str, int] = field(default_factory=dict)
+    dashboard: str | None = None  # <workdir>/dashboard.html
 
     @property
     def dlq_total(self) -> int:
@@ -337,6 +340,9 @@ def _run(
             log_path=str(log_path) if log_path else None,
             drafts_back=drafts_back,
         )
+        from radimpress.dashboard import write_dashboard  # noqa: PLC0415 - altair loads only here
+
+        report.dashboard = str(write_dashboard(connection, root / "sql", workdir / "dashboard.html"))
     (workdir / "summary.json").write_text(json.dumps(asdict(report), indent=2, default=str), encoding="utf-8")
     return report
 
@@ -492,6 +498,8 @@ def format_report(report: DemoReport) -> str:
         f"files             {report.workdir}/s3 (the bucket's results, errors, evaluations), "
         f"{report.workdir}/summary.json" + (f", function logs {report.log_path}" if report.log_path else ""),
     ]
+    if report.dashboard:
+        lines.append(f"dashboard         {report.dashboard}")
     return "\n".join(lines)
 
 
