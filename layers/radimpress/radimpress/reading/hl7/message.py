@@ -261,12 +261,11 @@ def _read(
         extra["additional_accessions"] = ",".join(additional)
     # the placer order number (OBR-2, else ORC-2): the draft sent back as ORU^R01 names the same order
     placer = leaf(field(obr, 2), d, charset)
-    if accession is None or placer is None:
-        if orc is not None:
-            orc_fields = orc.split(fs, 4)
-            if accession is None:
-                accession = leaf(field(orc_fields, 3), d, charset) or leaf(field(orc_fields, 2), d, charset)
-            placer = placer or leaf(field(orc_fields, 2), d, charset)
+    if (accession is None or placer is None) and orc is not None:
+        orc_fields = orc.split(fs, 4)
+        if accession is None:
+            accession = leaf(field(orc_fields, 3), d, charset) or leaf(field(orc_fields, 2), d, charset)
+        placer = placer or leaf(field(orc_fields, 2), d, charset)
     if placer:
         extra["placer_order"] = placer
     status = _status(field(obr, 25), d.component) or obx_status
