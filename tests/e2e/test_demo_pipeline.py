@@ -167,3 +167,17 @@ def test_the_athena_sql_on_duckdb_counts_what_the_files_hold(run: tuple[DemoRepo
     assert sum(int(row["results"]) for row in report.daily_summary) == len(rows) == report.result_rows
     assert len({row["inference_id"] for row in rows}) == report.results
     assert sum(int(row["errors"]) for row in report.errors_by_type) == len(errors) == report.errors
+
+
+def test_the_demo_ends_with_the_dashboard_of_its_run(run: tuple[DemoReport, Path]) -> None:
+    # Given the demo's report, Then it wrote dashboard.html in its workdir and printed the path last
+    report, _ = run
+    assert report.dashboard is not None
+    page = Path(report.dashboard)
+    assert page == Path(report.workdir) / "dashboard.html"
+    assert format_report(report).splitlines()[-1] == f"dashboard         {page}"
+    # and the page counts the run's results (the daily summary's drafts) and names its error types
+    html = page.read_text(encoding="utf-8")
+    assert f'<span class="figure">{report.results:,}</span>drafted impressions' in html
+    for row in report.errors_by_type:
+        assert f">{row['error_type']}<" in html

@@ -50,7 +50,7 @@ def _config() -> dict[str, Any]:
         "font": "DejaVu Sans, Liberation Sans, Arial, sans-serif",
         "range": {"category": list(PALETTE)},
         "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#222", "titleColor": "#222"},
-        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "labelLimit": 360},
         "title": {"fontSize": 14, "anchor": "start", "color": "#111"},
         "view": {"stroke": "#bbb"},
     }
