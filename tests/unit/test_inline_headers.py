@@ -291,3 +291,10 @@ def test_real_reports_flattened_with_colon_less_headers_split_back_to_their_fiel
     # the next label in lower case or hold a label word themselves)
     assert len(cases) > 2000
     assert exact / len(cases) >= 0.95
+
+
+def test_a_label_glued_to_a_non_ascii_letter_is_inside_a_word() -> None:
+    # found by hypothesis in CI: "éFINDINGS" is one word, not a header after "é"
+    result = split_detailed([TextBlock("éFINDINGS Findings")])
+    assert not result.headers
+    assert result.sections.findings == "éFINDINGS Findings"

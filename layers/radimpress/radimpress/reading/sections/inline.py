@@ -110,8 +110,8 @@ def inline_headers(text: str) -> list[InlineHeader]:
             previous == "\n" and _starts_paragraph(text, before - 1)
         ):
             continue  # "Findings the heart" is text, but a report may open "Indication chest pain"
-        if previous in _WORD_CHARS and before == start:
-            continue  # inside a word: "XFINDINGS"
+        if before == start and (previous in _WORD_CHARS or previous.isalnum()):
+            continue  # inside a word: "XFINDINGS", "éFINDINGS"
         if previous != "\n" and previous not in _SENTENCE_END:
             if previous in _CLOSERS and before > 1 and text[before - 2] in _SENTENCE_END:
                 pass  # '... "clear." Findings The'
